@@ -1,0 +1,3 @@
+from rcsc.cli.main import main
+
+main()

@@ -1,0 +1,1 @@
+"""Organisations, users, communities, tokens, authentication and the audit log."""

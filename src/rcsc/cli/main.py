@@ -1,0 +1,271 @@
+"""`rcsc` — initialise, serve and administer a node. Later checks script these verbs and
+their stdout, so keep names and output stable (see README)."""
+
+from __future__ import annotations
+
+import getpass
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from rcsc import demo
+from rcsc.accounts import audit, bootstrap, organisations, tokens, users
+from rcsc.accounts.auth import system
+from rcsc.cli import logs
+from rcsc.config import Settings, load_settings
+from rcsc.errors import DatabaseBehind, RcscError
+from rcsc.storage import Database
+from rcsc.storage import migrate as migrations
+from rcsc.storage.repos.audit import AuditFilter
+
+app = typer.Typer(help="RCSC — Regional Cyber Security Centre node.", no_args_is_help=True,
+                  pretty_exceptions_enable=False)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+org_app = typer.Typer(help="Member organisations.", no_args_is_help=True)
+user_app = typer.Typer(help="Users.", no_args_is_help=True)
+token_app = typer.Typer(help="API tokens.", no_args_is_help=True)
+audit_app = typer.Typer(help="The audit log.", no_args_is_help=True)
+for sub, name in ((db_app, "db"), (org_app, "org"), (user_app, "user"), (token_app, "token"),
+                  (audit_app, "audit")):
+    app.add_typer(sub, name=name)
+
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
+CREDENTIALS_FILE = "credentials.txt"
+
+
+def _settings() -> Settings:
+    settings = load_settings()
+    logs.configure(settings.log_format, settings.log_level)
+    return settings
+
+
+def _db(settings: Settings, *, check: bool = True) -> Database:
+    db = Database(settings.effective_database_url,
+                  busy_timeout_ms=settings.sqlite_busy_timeout_ms)
+    if check:
+        db.check_schema()
+    return db
+
+
+def _actor() -> str:
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):
+        return "cli"
+
+
+def _remember_logins(settings: Settings, lines: list[str]) -> None:
+    """In development, keep printed logins in the data dir (owner-only) for `make run`."""
+    if settings.is_production:
+        return
+    path = settings.data_dir / CREDENTIALS_FILE
+    with path.open("a") as handle:
+        path.chmod(0o600)
+        handle.write("\n".join(lines) + "\n")
+
+
+@app.command()
+def init() -> None:
+    """Create or upgrade the database; create the first organisation and admin if missing."""
+    settings = _settings()
+    db = _db(settings, check=False)
+    migrations.upgrade(db.engine)
+    with db.transaction() as uow:
+        result = bootstrap.initialise(
+            uow, node_name=settings.node_name, node_country=settings.node_country,
+            admin_email=settings.admin_email, timezone=settings.default_timezone,
+        )
+    out.print(f"Database ready at revision {migrations.head_revision()} ({db.dialect}).")
+    if result.admin_password is None:
+        out.print(f"Admin exists already: {result.admin_email}")
+        return
+    login = [f"URL:      {settings.public_base_url}/login",
+             f"Email:    {result.admin_email}", f"Password: {result.admin_password}"]
+    _remember_logins(settings, ["# rcsc init: first admin", *login])
+    out.print(f"Created organisation {result.organisation!r} and the first admin. Log in with:")
+    for line in login:
+        print(line)
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: str = "head") -> None:
+    """Apply migrations up to REVISION (default: head)."""
+    db = _db(_settings(), check=False)
+    migrations.upgrade(db.engine, revision)
+    out.print(f"Database at revision {migrations.current_revision(db.engine)}.")
+
+
+@db_app.command("current")
+def db_current() -> None:
+    """Print the schema revision and whether it is the head."""
+    db = _db(_settings(), check=False)
+    current, head = migrations.current_revision(db.engine), migrations.head_revision()
+    print(f"current: {current or '(empty)'}  head: {head}  {'OK' if current == head else 'BEHIND'}")
+    if current != head:
+        raise typer.Exit(1)
+
+
+@app.command()
+def serve(
+    host: str = "127.0.0.1", port: int = 8000,
+    workers: Annotated[int, typer.Option(min=1, help="Processes (use PostgreSQL for >1)")] = 1,
+    upgrade: Annotated[bool, typer.Option(help="Upgrade the database first")] = False,
+) -> None:
+    """Serve the web app, API and pages with uvicorn."""
+    import uvicorn
+
+    settings = _settings()
+    db = _db(settings, check=False)
+    if upgrade:
+        migrations.upgrade(db.engine)
+    db.check_schema()
+    db.dispose()
+    if workers > 1 and db.dialect == "sqlite":
+        err.print("[yellow]Several workers on SQLite serialise on its write lock; "
+                  "use PostgreSQL (RCSC_DATABASE_URL) for real concurrency.[/yellow]")
+    out.print(f"RCSC serving on http://{host}:{port} (workers: {workers})")
+    uvicorn.run("rcsc.web.app:create_app", factory=True, host=host, port=port, workers=workers,
+                log_config=logs.config(settings.log_format, settings.log_level),
+                timeout_graceful_shutdown=20, proxy_headers=True)
+
+
+@app.command("demo")
+def load_demo(if_empty: Annotated[bool, typer.Option(
+        "--if-empty", help="Do nothing (and succeed) when the database already holds data")] = False
+) -> None:
+    """Load the demo world (regional centre, member CERTs and defence units, users)."""
+    settings = _settings()
+    if settings.is_production:
+        raise RcscError("refusing to load demo users with printed passwords in production")
+    db = _db(settings)
+    with db.transaction() as uow:
+        if if_empty and not demo.is_empty(uow):
+            out.print("Database holds data already; demo not loaded.")
+            return
+        logins = demo.load(uow)
+    lines = [f"{x.email:<28} {x.password or '(token only)':<22} {','.join(x.roles):<12} "
+             f"{x.organisation}" for x in logins]
+    out.print(f"Demo world loaded: {len(demo.ORGS) + 1} organisations, {len(logins)} users. "
+              f"Log in at {settings.public_base_url}/login with:")
+    for line in lines:
+        print(line)
+    _remember_logins(settings, ["# rcsc demo", *lines])
+
+
+@org_app.command("add")
+def org_add(name: str, country: Annotated[str, typer.Option()],
+            kind: Annotated[str, typer.Option()]) -> None:
+    """Add a member organisation (it joins the default community)."""
+    db = _db(_settings())
+    with db.transaction() as uow:
+        org = organisations.create(uow, system(_actor()), name=name, country=country, kind=kind)
+    print(org.id)
+
+
+@org_app.command("list")
+def org_list() -> None:
+    db = _db(_settings())
+    with db.transaction(readonly=True) as uow:
+        for org in uow.orgs.list():
+            print(f"{org.id}\t{org.country}\t{org.kind.value}\t{org.name}")
+
+
+@user_app.command("add")
+def user_add(
+    email: str, org: Annotated[str, typer.Option(help="Organisation name")],
+    role: Annotated[list[str], typer.Option(help="Repeat for several roles")],
+    name: Annotated[str | None, typer.Option()] = None,
+    password_stdin: Annotated[bool, typer.Option("--password-stdin")] = False,
+) -> None:
+    """Add a user; with --password-stdin the password is read from standard input."""
+    password = sys.stdin.readline().rstrip("\n") if password_stdin else None
+    db = _db(_settings())
+    with db.transaction() as uow:
+        owner = organisations.by_name(uow, org)
+        user = users.create(uow, system(_actor()), email=email, name=name or email.split("@")[0],
+                            org_id=owner.id, roles=role, password=password)
+    print(user.id)
+
+
+@user_app.command("list")
+def user_list() -> None:
+    db = _db(_settings())
+    with db.transaction(readonly=True) as uow:
+        for u in uow.users.list():
+            roles = ",".join(sorted(r.value for r in u.roles))
+            print(f"{u.id}\t{u.email}\t{roles}\t{'active' if u.active else 'deactivated'}")
+
+
+@token_app.command("create")
+def token_create(
+    user: Annotated[str, typer.Option(help="The owner's e-mail")],
+    scope: Annotated[list[str] | None, typer.Option(help="read, write, admin, sync")] = None,
+    expires_days: Annotated[int, typer.Option()] = 90,
+    name: Annotated[str, typer.Option()] = "cli",
+) -> None:
+    """Create a token; the token alone is the last line of stdout."""
+    db = _db(_settings())
+    with db.transaction() as uow:
+        owner = users.by_email(uow, user)
+        token, secret = tokens.create(uow, system(_actor()), user_id=owner.id, name=name,
+                                      scopes=scope or ["read"], expires_days=expires_days)
+    err.print(f"Token {token.prefix}… for {owner.email}, scopes "
+              f"{' '.join(sorted(s.value for s in token.scopes))}, expires {token.expires_at:%Y-%m-%d}")
+    print(secret)
+
+
+@token_app.command("revoke")
+def token_revoke(token_id: str) -> None:
+    import uuid
+
+    db = _db(_settings())
+    with db.transaction() as uow:
+        tokens.revoke(uow, system(_actor()), uuid.UUID(token_id))
+    print("revoked")
+
+
+@audit_app.command("list")
+def audit_list(limit: int = 50, action: str | None = None, actor: str | None = None) -> None:
+    """The newest entries first."""
+    db = _db(_settings())
+    with db.transaction() as uow:
+        entries = audit.query(uow, system(_actor()), AuditFilter(action=action, actor=actor),
+                              limit=limit)
+    for e in entries:
+        print(f"{e.id}\t{e.at.isoformat()}\t{e.actor_label}\t{e.action}\t{e.outcome.value}\t"
+              f"{e.object_type or ''}:{e.object_id or ''}")
+
+
+@audit_app.command("export")
+def audit_export(
+    format: Annotated[str, typer.Option(help="csv or jsonl")] = "csv",
+    output: Annotated[Path | None, typer.Option("--output", "-o")] = None,
+    action: str | None = None, actor: str | None = None,
+) -> None:
+    """Export the whole (filtered) log, oldest first, to a file or stdout."""
+    db = _db(_settings())
+    with db.transaction() as uow:
+        stream = audit.export(uow, db, system(_actor()), AuditFilter(action=action, actor=actor),
+                              format)
+    target = output.open("wb") if output else sys.stdout.buffer
+    try:
+        for chunk in stream:
+            target.write(chunk)
+    finally:
+        if output:
+            target.close()
+
+
+def main() -> None:
+    try:
+        app()
+    except DatabaseBehind as exc:
+        err.print(f"[red]error:[/red] {exc.detail}")
+        sys.exit(3)
+    except RcscError as exc:
+        err.print(f"[red]error:[/red] {exc.detail}")
+        sys.exit(2)

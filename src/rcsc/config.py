@@ -1,0 +1,142 @@
+"""One typed Settings object, built by the app factory or the CLI, never at import.
+
+Every setting is read from the environment with the prefix `RCSC_` (or a `.env` file).
+In production mode (`RCSC_ENV=production`) unsafe defaults are refused.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Literal
+from urllib.parse import urlsplit
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from rcsc.errors import ConfigurationError
+
+SECRET_KEY_FILE = "secret_key"
+MIN_SECRET_KEY_LENGTH = 32
+_KNOWN_BAD_KEYS = {"changeme", "secret", "change-me", "development", "dev"}
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="RCSC_", env_file=".env", extra="ignore")
+
+    env: Literal["development", "production"] = "development"
+    data_dir: Path = Path("var")
+    database_url: str | None = None
+    secret_key: str | None = Field(default=None, repr=False)
+    public_base_url: str = "http://127.0.0.1:8000"
+    node_name: str = "RCSC Kaunas"
+    node_country: str = "LT"
+    admin_email: str = "admin@rcsc.example"
+    log_format: Literal["text", "json"] = "text"
+    log_level: str = "INFO"
+    default_timezone: str = "Europe/Vilnius"
+    default_locale: str = "en"
+    session_hours: int = Field(default=12, ge=1, le=24 * 30)
+    token_default_days: int = Field(default=90, ge=1, le=3650)
+    login_window_minutes: int = Field(default=15, ge=1)
+    login_max_failures_per_account: int = Field(default=5, ge=1)
+    login_max_failures_per_address: int = Field(default=20, ge=1)
+    max_request_bytes: int = Field(default=1_000_000, ge=1024)
+    sqlite_busy_timeout_ms: int = Field(default=10_000, ge=0)
+
+    @field_validator("node_country")
+    @classmethod
+    def _upper_country(cls, value: str) -> str:
+        return value.strip().upper()
+
+    @field_validator("public_base_url")
+    @classmethod
+    def _strip_slash(cls, value: str) -> str:
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError("must be an absolute http(s) URL such as https://rcsc.example.org")
+        return value.rstrip("/")
+
+    @property
+    def is_production(self) -> bool:
+        return self.env == "production"
+
+    @property
+    def secure_cookies(self) -> bool:
+        return self.public_base_url.startswith("https://")
+
+    @property
+    def effective_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'rcsc.sqlite3').resolve()}"
+
+    @property
+    def effective_secret_key(self) -> str:
+        if self.secret_key is None:  # pragma: no cover - load_settings always fills it
+            raise ConfigurationError("RCSC_SECRET_KEY is not set")
+        return self.secret_key
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build and check the settings; raise ConfigurationError naming the variable at fault."""
+    try:
+        settings = Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"RCSC_{'_'.join(str(p) for p in err['loc']).upper()}: {err['msg']}"
+            for err in exc.errors()
+        )
+        raise ConfigurationError(f"invalid settings: {problems}") from exc
+    _check_country(settings.node_country)
+    if settings.is_production:
+        _refuse_unsafe_production(settings)
+    else:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        if settings.secret_key is None:
+            settings.secret_key = _development_secret(settings.data_dir)
+    return settings
+
+
+def _check_country(code: str) -> None:
+    from rcsc.core.countries import country_name
+
+    if country_name(code) is None:
+        raise ConfigurationError(f"RCSC_NODE_COUNTRY: {code!r} is not an ISO 3166-1 alpha-2 code")
+
+
+def _refuse_unsafe_production(settings: Settings) -> None:
+    problems: list[str] = []
+    key = settings.secret_key or ""
+    if not key:
+        problems.append("RCSC_SECRET_KEY is required in production")
+    elif len(key) < MIN_SECRET_KEY_LENGTH or key.lower() in _KNOWN_BAD_KEYS:
+        problems.append(
+            f"RCSC_SECRET_KEY must be at least {MIN_SECRET_KEY_LENGTH} random characters"
+        )
+    if not settings.secure_cookies:
+        problems.append("RCSC_PUBLIC_BASE_URL must be https:// in production")
+    if settings.admin_email.endswith(".example"):
+        problems.append("RCSC_ADMIN_EMAIL must be a real mailbox in production")
+    if problems:
+        raise ConfigurationError("refusing unsafe production settings: " + "; ".join(problems))
+
+
+def _development_secret(data_dir: Path) -> str:
+    """Generate the key once and keep it in the data dir, readable by the owner only."""
+    path = data_dir / SECRET_KEY_FILE
+    if path.exists():
+        return path.read_text().strip()
+    key = secrets.token_urlsafe(48)
+    tmp = data_dir / f".{SECRET_KEY_FILE}.{os.getpid()}"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key + "\n")
+    try:  # link() is atomic and fails if another process won the race: then use theirs
+        os.link(tmp, path)
+    except FileExistsError:
+        key = path.read_text().strip()
+    finally:
+        tmp.unlink()
+    return key

@@ -1,0 +1,63 @@
+"""Which roles and token scopes each action needs: a table, so it can be read and tested."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from rcsc.core.identity import Principal, Role, Scope
+from rcsc.errors import PermissionDenied
+
+EVERYONE = frozenset(Role)
+
+
+class Action(StrEnum):
+    ORG_READ = "organisation.read"
+    ORG_MANAGE = "organisation.manage"
+    USER_READ = "user.read"
+    USER_MANAGE = "user.manage"
+    COMMUNITY_READ = "community.read"
+    COMMUNITY_MANAGE = "community.manage"
+    TOKEN_OWN = "token.own"
+    TOKEN_MANAGE = "token.manage"
+    AUDIT_READ = "audit.read"
+
+
+@dataclass(frozen=True)
+class Rule:
+    roles: frozenset[Role]
+    scope: Scope
+
+
+RULES: dict[Action, Rule] = {
+    Action.ORG_READ: Rule(EVERYONE, Scope.READ),
+    Action.ORG_MANAGE: Rule(frozenset({Role.ADMIN}), Scope.ADMIN),
+    Action.USER_READ: Rule(frozenset({Role.ADMIN}), Scope.ADMIN),
+    Action.USER_MANAGE: Rule(frozenset({Role.ADMIN}), Scope.ADMIN),
+    Action.COMMUNITY_READ: Rule(EVERYONE, Scope.READ),
+    Action.COMMUNITY_MANAGE: Rule(frozenset({Role.ADMIN}), Scope.ADMIN),
+    Action.TOKEN_OWN: Rule(EVERYONE, Scope.READ),
+    Action.TOKEN_MANAGE: Rule(frozenset({Role.ADMIN}), Scope.ADMIN),
+    Action.AUDIT_READ: Rule(frozenset({Role.ADMIN}), Scope.ADMIN),
+}
+
+
+def allowed(principal: Principal, action: Action) -> bool:
+    rule = RULES[action]
+    return bool(principal.roles & rule.roles) and rule.scope in principal.scopes
+
+
+def require(principal: Principal, action: Action) -> None:
+    """Raise PermissionDenied naming the missing role or scope."""
+    rule = RULES[action]
+    if not principal.roles & rule.roles:
+        needed = " or ".join(sorted(r.value for r in rule.roles))
+        raise PermissionDenied(
+            f"{action.value} needs the role {needed}", action=action.value, required=needed
+        )
+    if rule.scope not in principal.scopes:
+        raise PermissionDenied(
+            f"{action.value} needs a token with the scope {rule.scope.value}",
+            action=action.value,
+            required=f"scope:{rule.scope.value}",
+        )

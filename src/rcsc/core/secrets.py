@@ -1,0 +1,62 @@
+"""Hashing of passwords (argon2) and of random bearer secrets (SHA-256).
+
+Tokens and session ids are 256-bit random values, so a fast hash is enough to make the
+stored form useless to a reader of the database; passwords are low-entropy and get argon2.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+TOKEN_PREFIX = "rcsc_"
+_hasher = PasswordHasher()
+# Verified against when the account does not exist, so both paths cost the same time.
+_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(stored_hash: str | None, password: str) -> bool:
+    try:
+        return _hasher.verify(stored_hash or _DUMMY_HASH, password) and stored_hash is not None
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def needs_rehash(stored_hash: str) -> bool:
+    return _hasher.check_needs_rehash(stored_hash)
+
+
+def new_token() -> str:
+    """An API token as shown once to its owner: `rcsc_` + 43 url-safe characters."""
+    return TOKEN_PREFIX + secrets.token_urlsafe(32)
+
+
+def new_session_id() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def new_password() -> str:
+    """A generated password for first admins and demo users (about 120 bits)."""
+    return secrets.token_urlsafe(15)
+
+
+def digest(secret: str) -> str:
+    """The stored form of a token or session id."""
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def same(a: str, b: str) -> bool:
+    return hmac.compare_digest(a.encode(), b.encode())
+
+
+def sign(key: str, message: str) -> str:
+    """HMAC-SHA256 used for CSRF tokens bound to a cookie."""
+    return hmac.new(key.encode(), message.encode(), hashlib.sha256).hexdigest()

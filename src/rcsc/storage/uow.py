@@ -1,0 +1,33 @@
+"""A unit of work: one session, one transaction, every repository on it."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from rcsc.core.clock import Clock
+from rcsc.storage.repos.audit import AuditRepo
+from rcsc.storage.repos.identity import (
+    CommunityRepo,
+    MetaRepo,
+    OrganisationRepo,
+    SessionRepo,
+    TokenRepo,
+    UserRepo,
+)
+
+
+class UnitOfWork:
+    def __init__(self, session: Session, clock: Clock) -> None:
+        self.session = session
+        self.clock = clock
+        self.meta = MetaRepo(session)
+        self.orgs = OrganisationRepo(session)
+        self.users = UserRepo(session)
+        self.communities = CommunityRepo(session)
+        self.tokens = TokenRepo(session)
+        self.sessions = SessionRepo(session)
+        self.audit = AuditRepo(session)
+
+    def flush(self) -> None:
+        """Send pending writes now, so constraint violations surface inside the service."""
+        self.session.flush()

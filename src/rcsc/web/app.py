@@ -1,0 +1,63 @@
+"""The ASGI app factory: `uvicorn --factory rcsc.web.app:create_app`."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from rcsc import __version__
+from rcsc.config import Settings, load_settings
+from rcsc.core.clock import Clock
+from rcsc.storage import Database
+from rcsc.web import errors
+from rcsc.web.api import audit as audit_api
+from rcsc.web.api import health
+from rcsc.web.api import identity as identity_api
+from rcsc.web.api import tokens as tokens_api
+from rcsc.web.i18n import load_catalogues
+from rcsc.web.limits import BodyLimit
+from rcsc.web.pages import admin as admin_pages
+from rcsc.web.pages import auth as auth_pages
+from rcsc.web.pages import me as me_pages
+from rcsc.web.pages.render import make_environment
+from rcsc.web.state import AppState
+
+STATIC_DIR = Path(__file__).parent / "static"
+log = logging.getLogger("rcsc.web")
+
+
+def create_app(
+    settings: Settings | None = None, *, db: Database | None = None, clock: Clock | None = None
+) -> FastAPI:
+    settings = settings or load_settings()
+    db = db or Database(settings.effective_database_url, clock=clock,
+                        busy_timeout_ms=settings.sqlite_busy_timeout_ms)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        log.info("RCSC %s serving node %s on %s", __version__, settings.node_name, db.dialect)
+        yield
+        db.dispose()  # graceful shutdown: in-flight requests have finished by now
+        log.info("RCSC stopped")
+
+    app = FastAPI(
+        title="RCSC API", version=__version__, lifespan=lifespan, docs_url="/api/docs",
+        redoc_url=None, openapi_url="/api/openapi.json",
+    )
+    app.state.rcsc = AppState(
+        settings=settings, db=db, templates=make_environment(), catalogues=load_catalogues()
+    )
+    errors.install(app)
+    app.include_router(health.router)
+    for router in (identity_api.router, tokens_api.router, audit_api.router):
+        app.include_router(router, prefix="/api/v1")
+    for router in (auth_pages.router, me_pages.router, admin_pages.router):
+        app.include_router(router, include_in_schema=False)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.add_middleware(BodyLimit, max_bytes=settings.max_request_bytes)
+    return app

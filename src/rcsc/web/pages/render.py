@@ -1,0 +1,102 @@
+"""Rendering pages: templates, translations, local times, CSRF tokens, security headers."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse, Response
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from rcsc.core.identity import Principal, Role
+from rcsc.core.secrets import same, sign
+from rcsc.core.tlp import COLOURS, Tlp
+from rcsc.errors import PermissionDenied
+from rcsc.web.i18n import activate, current_locale, gettext, local_time, ngettext
+from rcsc.web.state import AppState
+
+CSRF_COOKIE = "rcsc_csrf"
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; frame-ancestors 'none'; form-action 'self'",
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "Cache-Control": "no-store",
+}
+
+
+def make_environment() -> Environment:
+    env = Environment(
+        loader=PackageLoader("rcsc.web", "templates"),
+        autoescape=select_autoescape(["html"]),
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.install_gettext_callables(gettext, ngettext, newstyle=True)  # type: ignore[attr-defined]
+    env.globals.update(_=gettext, Tlp=Tlp, TLP_COLOURS=COLOURS, Role=Role)
+    env.filters["localtime"] = local_time
+    return env
+
+
+def _state(request: Request) -> AppState:
+    state: AppState = request.app.state.rcsc
+    return state
+
+
+def _csrf_seed(request: Request) -> str:
+    seed = request.cookies.get(CSRF_COOKIE) or getattr(request.state, "csrf_seed", None)
+    if not seed:
+        seed = secrets.token_urlsafe(32)
+    request.state.csrf_seed = seed
+    return str(seed)
+
+
+def csrf_token(request: Request) -> str:
+    """The form token: an HMAC of the browser's CSRF cookie under the node's secret key."""
+    return sign(_state(request).settings.effective_secret_key, "csrf:" + _csrf_seed(request))
+
+
+def check_csrf(request: Request, token: str) -> None:
+    seed = request.cookies.get(CSRF_COOKIE)
+    expected = sign(_state(request).settings.effective_secret_key, f"csrf:{seed}")
+    if not seed or not same(expected, token):
+        raise PermissionDenied(
+            "the form has expired or did not come from this site; reload the page and try again",
+            action="csrf",
+        )
+
+
+def _finish(request: Request, response: Response) -> Response:
+    response.headers.update(SECURITY_HEADERS)
+    seed = getattr(request.state, "csrf_seed", None)
+    if seed and request.cookies.get(CSRF_COOKIE) != seed:
+        response.set_cookie(
+            CSRF_COOKIE, seed, httponly=True, samesite="strict", path="/",
+            secure=_state(request).settings.secure_cookies,
+        )
+    return response
+
+
+def render(request: Request, template: str, status_code: int = 200,
+           headers: dict[str, str] | None = None, **context: Any) -> Response:
+    state = _state(request)
+    principal: Principal | None = getattr(request.state, "principal", None)
+    settings = state.settings
+    if principal is not None:
+        activate(state.catalogues, principal.locale, principal.timezone)
+    else:
+        activate(state.catalogues, settings.default_locale, settings.default_timezone)
+    html = state.templates.get_template(template).render(
+        request=request, user=principal, csrf_token=csrf_token(request),
+        node_name=settings.node_name, lang=current_locale(), path=request.url.path,
+        **context,
+    )
+    return _finish(request, HTMLResponse(html, status_code=status_code, headers=headers))
+
+
+def render_error(request: Request, status: int, title: str, detail: str,
+                 headers: dict[str, str] | None = None) -> Response:
+    return render(request, "error.html", status_code=status, headers=headers,
+                  title=title, detail=detail, status=status)
