@@ -100,9 +100,9 @@ def load_settings(**overrides: object) -> Settings:
 
 
 def _check_country(code: str) -> None:
-    from rcsc.core.countries import country_name
+    import pycountry
 
-    if country_name(code) is None:
+    if len(code) != 2 or pycountry.countries.get(alpha_2=code) is None:
         raise ConfigurationError(f"RCSC_NODE_COUNTRY: {code!r} is not an ISO 3166-1 alpha-2 code")
 
 

@@ -13,7 +13,9 @@ from rcsc.errors import Conflict, NotFound
 from rcsc.storage import UnitOfWork
 
 
-def create(uow: UnitOfWork, actor: Principal, *, name: str, country: str, kind: str) -> Organisation:
+def create(
+    uow: UnitOfWork, actor: Principal, *, name: str, country: str, kind: str
+) -> Organisation:
     require(actor, Action.ORG_MANAGE)
     org = Organisation(
         id=uuid.uuid4(), name=validate.name(name), country=validate.country(country),

@@ -49,7 +49,9 @@ def choice(enum: type[E], value: str, field: str) -> E:
         raise ValidationFailed.field(field, f"{value!r} is not one of: {allowed}") from None
 
 
-def choices(enum: type[E], values: Iterable[str], field: str, *, min_items: int = 1) -> frozenset[E]:
+def choices(
+    enum: type[E], values: Iterable[str], field: str, *, min_items: int = 1
+) -> frozenset[E]:
     errors: list[FieldError] = []
     result: set[E] = set()
     for index, value in enumerate(values):

@@ -213,8 +213,9 @@ def token_create(
         owner = users.by_email(uow, user)
         token, secret = tokens.create(uow, system(_actor()), user_id=owner.id, name=name,
                                       scopes=scope or ["read"], expires_days=expires_days)
-    err.print(f"Token {token.prefix}… for {owner.email}, scopes "
-              f"{' '.join(sorted(s.value for s in token.scopes))}, expires {token.expires_at:%Y-%m-%d}")
+    scopes = " ".join(sorted(s.value for s in token.scopes))
+    err.print(f"Token {token.prefix}… for {owner.email}, scopes {scopes}, "
+              f"expires {token.expires_at:%Y-%m-%d}")
     print(secret)
 
 

@@ -10,7 +10,7 @@ from typing import Any
 import orjson
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from rcsc.accounts.audit import record_refusal
@@ -49,7 +49,7 @@ _HTTP_CODES = {400: "bad-request", 404: "not-found", 405: "method-not-allowed",
 def status_of(exc: RcscError) -> int:
     for cls in type(exc).__mro__:
         if cls in STATUS:
-            return STATUS[cls]  # type: ignore[index]
+            return STATUS[cls]
     return 500
 
 
@@ -89,10 +89,12 @@ def _audit_refusal(request: Request, exc: RcscError) -> None:
         PermissionDenied: ("access.denied", Outcome.DENIED),
         RateLimited: ("auth.rate_limited", Outcome.DENIED),
     }[type(exc)]
-    detail = {"method": request.method, "path": request.url.path, "reason": exc.detail}
+    detail: dict[str, object] = {
+        "method": request.method, "path": request.url.path, "reason": exc.detail,
+    }
     try:
-        record_refusal(request.app.state.rcsc.db, actor, AuditEvent(action, outcome,
-                                                                   detail=detail))
+        event = AuditEvent(action, outcome, detail=detail)
+        record_refusal(request.app.state.rcsc.db, actor, event)
     except Exception:  # the refusal stands even if the audit database is unavailable
         log.exception("could not audit a refused request")
 

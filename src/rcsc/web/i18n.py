@@ -23,9 +23,8 @@ DEFAULT_LOCALE = "en"
 
 Catalogues = dict[str, NullTranslations]
 
-_translations: ContextVar[NullTranslations] = ContextVar(
-    "rcsc_translations", default=NullTranslations()
-)
+_NO_TRANSLATION = NullTranslations()
+_translations: ContextVar[NullTranslations] = ContextVar("rcsc_translations")
 _locale: ContextVar[str] = ContextVar("rcsc_locale", default=DEFAULT_LOCALE)
 _timezone: ContextVar[str] = ContextVar("rcsc_timezone", default="UTC")
 
@@ -53,11 +52,11 @@ def activate(catalogues: Catalogues, locale: str, timezone: str) -> None:
 
 
 def gettext(message: str) -> str:
-    return _translations.get().gettext(message)
+    return _translations.get(_NO_TRANSLATION).gettext(message)
 
 
 def ngettext(singular: str, plural: str, n: int) -> str:
-    return _translations.get().ngettext(singular, plural, n)
+    return _translations.get(_NO_TRANSLATION).ngettext(singular, plural, n)
 
 
 _ = gettext
@@ -72,5 +71,6 @@ def local_time(value: datetime | None, fmt: str = "medium") -> str:
     if value is None:
         return "—"
     zone = ZoneInfo(_timezone.get())
-    return str(format_datetime(value.astimezone(zone), format=fmt, tzinfo=zone,
-                               locale=_locale.get())) + " " + (value.astimezone(zone).tzname() or "")
+    local = value.astimezone(zone)
+    text = format_datetime(local, format=fmt, tzinfo=zone, locale=_locale.get())
+    return f"{text} {local.tzname() or ''}".rstrip()

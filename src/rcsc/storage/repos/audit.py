@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import Session
 
 from rcsc.core.identity import ActorType, AuditEntry, AuditEvent, Outcome, Principal
@@ -51,21 +51,21 @@ class AuditRepo:
             )
         )
 
-    def _filtered(self, f: AuditFilter) -> Select[tuple[AuditRow]]:
+    def _filtered(self, f: AuditFilter) -> Select[AuditRow]:
         query = select(AuditRow)
-        conditions = [
-            (f.since, lambda v: AuditRow.at >= v),
-            (f.until, lambda v: AuditRow.at < v),
-            (f.action, lambda v: AuditRow.action == v),
-            (f.actor, lambda v: AuditRow.actor_label == v),
-            (f.org_id, lambda v: AuditRow.org_id == v),
-            (f.outcome, lambda v: AuditRow.outcome == v.value),
-            (f.object_type, lambda v: AuditRow.object_type == v),
-            (f.object_id, lambda v: AuditRow.object_id == v),
+        conditions: list[tuple[object, ColumnElement[bool]]] = [
+            (f.since, AuditRow.at >= f.since),
+            (f.until, AuditRow.at < f.until),
+            (f.action, AuditRow.action == f.action),
+            (f.actor, AuditRow.actor_label == f.actor),
+            (f.org_id, AuditRow.org_id == f.org_id),
+            (f.outcome, AuditRow.outcome == (f.outcome.value if f.outcome else None)),
+            (f.object_type, AuditRow.object_type == f.object_type),
+            (f.object_id, AuditRow.object_id == f.object_id),
         ]
         for value, condition in conditions:
             if value is not None:
-                query = query.where(condition(value))
+                query = query.where(condition)
         return query
 
     def list(self, f: AuditFilter, *, limit: int, before_id: int | None = None) -> list[AuditEntry]:

@@ -10,7 +10,7 @@ from fastapi.responses import RedirectResponse, Response, StreamingResponse
 
 from rcsc.accounts import audit, communities, organisations, tokens, users
 from rcsc.accounts.validate import SUPPORTED_LOCALES
-from rcsc.core.identity import Outcome, OrgKind, Role
+from rcsc.core.identity import OrgKind, Outcome, Role
 from rcsc.core.permissions import Action, require
 from rcsc.storage.repos.audit import AuditFilter
 from rcsc.web.deps import PageUser, Uow, app_state
