@@ -18,6 +18,7 @@ from sqlalchemy import create_engine, text
 from rcsc.accounts import bootstrap, organisations, tokens, users
 from rcsc.accounts.auth import system
 from rcsc.config import Settings, load_settings
+from rcsc.core import secrets
 from rcsc.core.clock import FrozenClock
 from rcsc.storage import Database, migrate
 from rcsc.storage.tables import Base
@@ -26,6 +27,9 @@ PG_URL = os.environ.get("RCSC_TEST_PG_URL", "postgresql://postgres@127.0.0.1:543
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 BACKENDS = ["sqlite", "postgresql"]
 PASSWORD = "correct horse battery staple"
+
+# Real argon2id, cheapest parameters: the suite creates hundreds of users.
+secrets.use_cheapest_hashing()
 
 
 def _pg_reachable() -> str | None:

@@ -22,7 +22,14 @@ from rcsc.core.identity import (
     User,
     scopes_allowed,
 )
-from rcsc.core.secrets import digest, new_session_id, same, verify_password
+from rcsc.core.secrets import (
+    digest,
+    hash_password,
+    needs_rehash,
+    new_session_id,
+    same,
+    verify_password,
+)
 from rcsc.errors import AuthenticationRequired, RateLimited
 from rcsc.storage import UnitOfWork
 
@@ -106,6 +113,8 @@ def login(uow: UnitOfWork, policy: LoginPolicy, email: str, password: str,
         record(uow, anonymous(client_addr, email), AuditEvent(
             "auth.login", Outcome.FAILURE, "user", str(user.id) if user else None))
         return None
+    if stored and needs_rehash(stored):  # parameters were raised since this hash was made
+        uow.users.set_password_hash(user.id, hash_password(password))
     session_id = new_session_id()
     now = uow.clock.now()
     uow.sessions.add(digest(session_id), user.id, now,

@@ -6,9 +6,10 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from rcsc.core.identity import ActorType, AuditEntry, AuditEvent, Outcome, Principal
 from rcsc.storage.tables import AuditRow
@@ -53,19 +54,20 @@ class AuditRepo:
 
     def _filtered(self, f: AuditFilter) -> Select[AuditRow]:
         query = select(AuditRow)
-        conditions: list[tuple[object, ColumnElement[bool]]] = [
-            (f.since, AuditRow.at >= f.since),
-            (f.until, AuditRow.at < f.until),
-            (f.action, AuditRow.action == f.action),
-            (f.actor, AuditRow.actor_label == f.actor),
-            (f.org_id, AuditRow.org_id == f.org_id),
-            (f.outcome, AuditRow.outcome == (f.outcome.value if f.outcome else None)),
-            (f.object_type, AuditRow.object_type == f.object_type),
-            (f.object_id, AuditRow.object_id == f.object_id),
+        if f.since is not None:
+            query = query.where(AuditRow.at >= f.since)
+        if f.until is not None:
+            query = query.where(AuditRow.at < f.until)
+        if f.outcome is not None:
+            query = query.where(AuditRow.outcome == f.outcome.value)
+        equal: list[tuple[InstrumentedAttribute[Any], object]] = [
+            (AuditRow.action, f.action), (AuditRow.actor_label, f.actor),
+            (AuditRow.org_id, f.org_id), (AuditRow.object_type, f.object_type),
+            (AuditRow.object_id, f.object_id),
         ]
-        for value, condition in conditions:
+        for column, value in equal:
             if value is not None:
-                query = query.where(condition)
+                query = query.where(column == value)
         return query
 
     def list(self, f: AuditFilter, *, limit: int, before_id: int | None = None) -> list[AuditEntry]:
