@@ -26,6 +26,8 @@ install: $(VENV)/.installed
 dev: $(VENV)/.dev-installed
 
 ## run: install, create/upgrade the database, load the demo world if empty, serve
+# The printed login URLs point at the address served (unless RCSC_PUBLIC_BASE_URL is set).
+run: export RCSC_PUBLIC_BASE_URL ?= http://$(HOST):$(PORT)
 run: install
 	$(BIN)/rcsc init
 	$(BIN)/rcsc demo --if-empty

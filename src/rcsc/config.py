@@ -92,10 +92,11 @@ def load_settings(**overrides: object) -> Settings:
     _check_country(settings.node_country)
     if settings.is_production:
         _refuse_unsafe_production(settings)
-    else:
+    if not settings.is_production or settings.database_url is None:
+        # The default SQLite file lives in the data dir; SQLite cannot create the folder.
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-        if settings.secret_key is None:
-            settings.secret_key = _development_secret(settings.data_dir)
+    if not settings.is_production and settings.secret_key is None:
+        settings.secret_key = _development_secret(settings.data_dir)
     return settings
 
 

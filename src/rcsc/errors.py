@@ -88,9 +88,10 @@ class RateLimited(RcscError):
     code = "rate-limited"
     title = "Too many attempts"
 
-    def __init__(self, detail: str, retry_after_seconds: int) -> None:
+    def __init__(self, detail: str, retry_after_seconds: int, *, subject: str = "") -> None:
         super().__init__(detail)
         self.retry_after_seconds = retry_after_seconds
+        self.subject = subject  # the account the attempts were for, for the audit log
 
 
 class PayloadTooLarge(RcscError):

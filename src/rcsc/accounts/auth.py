@@ -134,7 +134,7 @@ def _enforce_limit(uow: UnitOfWork, policy: LoginPolicy, email: str,
     if per_account >= policy.max_per_account or per_address >= policy.max_per_address:
         raise RateLimited(
             f"too many failed logins; try again in {policy.window_minutes} minutes",
-            retry_after_seconds=policy.window_minutes * 60,
+            retry_after_seconds=policy.window_minutes * 60, subject=email,
         )
 
 

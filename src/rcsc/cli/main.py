@@ -4,8 +4,10 @@ their stdout, so keep names and output stable (see README)."""
 from __future__ import annotations
 
 import getpass
+import signal
 import sys
 from pathlib import Path
+from types import FrameType
 from typing import Annotated
 
 import typer
@@ -128,9 +130,16 @@ def serve(
         err.print("[yellow]Several workers on SQLite serialise on its write lock; "
                   "use PostgreSQL (RCSC_DATABASE_URL) for real concurrency.[/yellow]")
     out.print(f"RCSC serving on http://{host}:{port} (workers: {workers})")
+    signal.signal(signal.SIGTERM, _stopped)
     uvicorn.run("rcsc.web.app:create_app", factory=True, host=host, port=port, workers=workers,
                 log_config=logs.config(settings.log_format, settings.log_level),
                 timeout_graceful_shutdown=20, proxy_headers=True)
+
+
+def _stopped(_signum: int, _frame: FrameType | None) -> None:
+    """uvicorn re-raises SIGTERM once its graceful shutdown is done; end with status 0 then,
+    as its multi-worker supervisor does, so a clean stop never looks like a crash."""
+    raise SystemExit(0)
 
 
 @app.command("demo")
@@ -204,15 +213,18 @@ def user_list() -> None:
 def token_create(
     user: Annotated[str, typer.Option(help="The owner's e-mail")],
     scope: Annotated[list[str] | None, typer.Option(help="read, write, admin, sync")] = None,
-    expires_days: Annotated[int, typer.Option()] = 90,
+    expires_days: Annotated[int | None, typer.Option(
+        help="Lifetime in days (default: RCSC_TOKEN_DEFAULT_DAYS)")] = None,
     name: Annotated[str, typer.Option()] = "cli",
 ) -> None:
     """Create a token; the token alone is the last line of stdout."""
-    db = _db(_settings())
+    settings = _settings()
+    db = _db(settings)
     with db.transaction() as uow:
         owner = users.by_email(uow, user)
         token, secret = tokens.create(uow, system(_actor()), user_id=owner.id, name=name,
-                                      scopes=scope or ["read"], expires_days=expires_days)
+                                      scopes=scope or ["read"],
+                                      expires_days=expires_days or settings.token_default_days)
     scopes = " ".join(sorted(s.value for s in token.scopes))
     err.print(f"Token {token.prefix}… for {owner.email}, scopes {scopes}, "
               f"expires {token.expires_at:%Y-%m-%d}")

@@ -15,8 +15,16 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 TOKEN_PREFIX = "rcsc_"
 _hasher = PasswordHasher.from_parameters(profiles.RFC_9106_LOW_MEMORY)
-# Verified against when the account does not exist, so both paths cost the same time.
-_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+# Verified against when the account does not exist, so both paths cost the same time;
+# made on first use, not at import (every CLI command would pay for it).
+_DUMMY_HASH: str | None = None
+
+
+def _dummy_hash() -> str:
+    global _DUMMY_HASH
+    if _DUMMY_HASH is None:
+        _DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+    return _DUMMY_HASH
 
 
 def use_cheapest_hashing() -> None:
@@ -27,7 +35,7 @@ def use_cheapest_hashing() -> None:
     """
     global _hasher, _DUMMY_HASH
     _hasher = PasswordHasher.from_parameters(profiles.CHEAPEST)
-    _DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+    _DUMMY_HASH = None
 
 
 def hash_password(password: str) -> str:
@@ -36,7 +44,7 @@ def hash_password(password: str) -> str:
 
 def verify_password(stored_hash: str | None, password: str) -> bool:
     try:
-        return _hasher.verify(stored_hash or _DUMMY_HASH, password) and stored_hash is not None
+        return _hasher.verify(stored_hash or _dummy_hash(), password) and stored_hash is not None
     except (VerificationError, InvalidHashError):
         return False
 

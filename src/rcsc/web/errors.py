@@ -80,9 +80,9 @@ def html_error(request: Request, status: int, title: str, detail: str,
 
 
 def _audit_refusal(request: Request, exc: RcscError) -> None:
+    claimed = getattr(request.state, "claimed_identity", None) or getattr(exc, "subject", "")
     actor: Principal = getattr(request.state, "principal", None) or anonymous(
-        request.client.host if request.client else None,
-        getattr(request.state, "claimed_identity", None) or "anonymous",
+        request.client.host if request.client else None, claimed or "anonymous",
     )
     action, outcome = {
         AuthenticationRequired: ("auth.failed", Outcome.FAILURE),
@@ -130,14 +130,23 @@ def _field_of(loc: tuple[Any, ...]) -> str:
     return ".".join(parts) or "body"
 
 
+def _field_error(error: dict[str, Any]) -> FieldError:
+    if error.get("type") == "json_invalid":  # its loc is ("body", <character offset>)
+        reason = error.get("ctx", {}).get("error", "")
+        return FieldError("body", f"not valid JSON at character {error['loc'][-1]}: {reason}")
+    return FieldError(_field_of(tuple(error["loc"])), error["msg"])
+
+
 async def handle_request_validation(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
-    errors = [FieldError(_field_of(tuple(e["loc"])), e["msg"]) for e in exc.errors()]
+    errors = [_field_error(e) for e in exc.errors()]
     return await handle_domain_error(request, ValidationFailed(errors))
 
 
 async def handle_http_exception(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
+    if isinstance(exc.__cause__, RcscError):  # FastAPI's 400 around a body that failed to read
+        return await handle_domain_error(request, exc.__cause__)
     code = _HTTP_CODES.get(exc.status_code, "http-error")
     title = {404: "Not found", 405: "Method not allowed"}.get(exc.status_code, "Error")
     detail = str(exc.detail)

@@ -62,6 +62,12 @@ def ngettext(singular: str, plural: str, n: int) -> str:
 _ = gettext
 
 
+def N_(message: str) -> str:
+    """Mark a message for extraction without translating it yet: for text that is
+    chosen before the viewer's language is known and translated when the page renders."""
+    return message
+
+
 def current_locale() -> str:
     return _locale.get()
 

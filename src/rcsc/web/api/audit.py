@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import StreamingResponse
 
 from rcsc.accounts import audit
+from rcsc.core.clock import as_utc
 from rcsc.core.identity import Outcome
 from rcsc.storage.repos.audit import AuditFilter
 from rcsc.web.api.schemas import AuditOut, AuditPage
@@ -18,14 +19,20 @@ from rcsc.web.deps import ApiUser, Uow, app_state
 router = APIRouter(tags=["audit"])
 
 
+def _utc(value: datetime | None) -> datetime | None:
+    """A time without a zone is taken as UTC (the columns refuse naive datetimes)."""
+    return as_utc(value) if value is not None else None
+
+
 def audit_filter(
     since: datetime | None = None, until: datetime | None = None, action: str | None = None,
     actor: str | None = None, org_id: uuid.UUID | None = None,
     outcome: Outcome | None = None, object_type: str | None = None,
     object_id: str | None = None,
 ) -> AuditFilter:
-    return AuditFilter(since=since, until=until, action=action, actor=actor, org_id=org_id,
-                       outcome=outcome, object_type=object_type, object_id=object_id)
+    return AuditFilter(since=_utc(since), until=_utc(until), action=action, actor=actor,
+                       org_id=org_id, outcome=outcome, object_type=object_type,
+                       object_id=object_id)
 
 
 Filter = Annotated[AuditFilter, Depends(audit_filter)]

@@ -105,7 +105,9 @@ class CommunityOut(BaseModel):
 class TokenIn(Strict):
     name: str = Field(min_length=1, max_length=200)
     scopes: list[str] = Field(default_factory=lambda: ["read"], min_length=1)
-    expires_days: int = Field(default=90, ge=1, le=3650)
+    expires_days: int | None = Field(
+        default=None, ge=1, le=3650, description="default: the node's RCSC_TOKEN_DEFAULT_DAYS"
+    )
     user_id: uuid.UUID | None = Field(default=None, description="admins only: another user")
 
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import uuid
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Request, status
 
 from rcsc.accounts import tokens
 from rcsc.web.api.schemas import TokenCreated, TokenIn, TokenOut
-from rcsc.web.deps import ApiUser, Uow
+from rcsc.web.deps import ApiUser, Uow, app_state
 
 router = APIRouter(tags=["tokens"])
 
@@ -22,10 +22,11 @@ def list_tokens(
 
 
 @router.post("/tokens", response_model=TokenCreated, status_code=status.HTTP_201_CREATED)
-def create_token(body: TokenIn, uow: Uow, actor: ApiUser) -> TokenCreated:
+def create_token(request: Request, body: TokenIn, uow: Uow, actor: ApiUser) -> TokenCreated:
+    days = body.expires_days or app_state(request).settings.token_default_days
     token, secret = tokens.create(
         uow, actor, user_id=body.user_id or actor.user_id,  # type: ignore[arg-type]
-        name=body.name, scopes=body.scopes, expires_days=body.expires_days,
+        name=body.name, scopes=body.scopes, expires_days=days,
     )
     return TokenCreated(**TokenOut.of(token).model_dump(), token=secret)
 

@@ -10,8 +10,8 @@ from fastapi.responses import RedirectResponse, Response
 
 from rcsc.accounts import organisations, tokens, users
 from rcsc.accounts.validate import SUPPORTED_LOCALES
-from rcsc.core.identity import Scope, scopes_allowed
-from rcsc.web.deps import PageUser, Uow
+from rcsc.core.identity import ApiToken, Scope, scopes_allowed
+from rcsc.web.deps import PageUser, Uow, app_state
 from rcsc.web.pages.render import check_csrf, render
 
 router = APIRouter()
@@ -54,25 +54,31 @@ def change_password(
 
 @router.get("/tokens")
 def token_list(request: Request, uow: Uow, actor: PageUser) -> Response:
-    return render(request, "tokens.html", tokens=tokens.list_for(uow, actor, actor.user_id),
-                  scopes=sorted(scopes_allowed(actor.roles)), created=None, secret=None)
+    return _tokens_page(request, uow, actor, created=None, secret=None)
+
+
+def _tokens_page(request: Request, uow: Uow, actor: PageUser, *, created: ApiToken | None,
+                 secret: str | None, status_code: int = 200) -> Response:
+    return render(request, "tokens.html", status_code=status_code,
+                  tokens=tokens.list_for(uow, actor, actor.user_id),
+                  scopes=sorted(scopes_allowed(actor.roles)), created=created, secret=secret,
+                  default_days=app_state(request).settings.token_default_days)
 
 
 @router.post("/tokens")
 def token_create(
     request: Request, uow: Uow, actor: PageUser, csrf_token: CsrfField,
-    name: Annotated[str, Form()], expires_days: Annotated[int, Form()] = 90,
+    name: Annotated[str, Form()], expires_days: Annotated[int | None, Form()] = None,
     scopes: Annotated[list[str] | None, Form()] = None,
 ) -> Response:
     check_csrf(request, csrf_token)
     token, secret = tokens.create(
         uow, actor, user_id=actor.user_id,  # type: ignore[arg-type]
-        name=name, scopes=scopes or [Scope.READ.value], expires_days=expires_days,
+        name=name, scopes=scopes or [Scope.READ.value],
+        expires_days=expires_days or app_state(request).settings.token_default_days,
     )
     # The secret is shown in this response only; it is not stored anywhere in clear.
-    return render(request, "tokens.html", status_code=201,
-                  tokens=tokens.list_for(uow, actor, actor.user_id),
-                  scopes=sorted(scopes_allowed(actor.roles)), created=token, secret=secret)
+    return _tokens_page(request, uow, actor, created=token, secret=secret, status_code=201)
 
 
 @router.post("/tokens/{token_id}/revoke")
