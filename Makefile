@@ -51,7 +51,7 @@ postgres:
 	fi
 
 lint: dev
-	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff check src tests $(wildcard bench)
 	$(BIN)/lint-imports
 	$(BIN)/mypy
 
