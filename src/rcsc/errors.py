@@ -65,6 +65,17 @@ class Conflict(RcscError):
         self.field = field
 
 
+class PreconditionFailed(RcscError):
+    """A write based on a stale version (If-Match did not match): nothing was changed."""
+
+    code = "precondition-failed"
+    title = "Precondition failed"
+
+    def __init__(self, detail: str, current_version: int | None = None) -> None:
+        super().__init__(detail)
+        self.current_version = current_version
+
+
 class AuthenticationRequired(RcscError):
     """No credentials, or credentials that are wrong, expired or revoked."""
 

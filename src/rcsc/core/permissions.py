@@ -21,6 +21,8 @@ class Action(StrEnum):
     TOKEN_OWN = "token.own"
     TOKEN_MANAGE = "token.manage"
     AUDIT_READ = "audit.read"
+    INCIDENT_READ = "incident.read"
+    INCIDENT_WRITE = "incident.write"
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,11 @@ RULES: dict[Action, Rule] = {
     Action.TOKEN_OWN: Rule(EVERYONE, Scope.READ),
     Action.TOKEN_MANAGE: Rule(frozenset({Role.ADMIN}), Scope.ADMIN),
     Action.AUDIT_READ: Rule(frozenset({Role.ADMIN}), Scope.ADMIN),
+    # Reading is open to every role: the sharing rule, not the role, decides what is seen.
+    Action.INCIDENT_READ: Rule(EVERYONE, Scope.READ),
+    Action.INCIDENT_WRITE: Rule(
+        frozenset({Role.ANALYST, Role.COORDINATOR, Role.ADMIN}), Scope.WRITE
+    ),
 }
 
 

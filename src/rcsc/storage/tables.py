@@ -16,6 +16,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Text,
+    UniqueConstraint,
     Uuid,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -141,3 +142,134 @@ class AuditRow(Base):
         Index("ix_audit_log_action_at", "action", "at"),
         Index("ix_audit_log_at", "at"),
     )
+
+
+# --- incidents -----------------------------------------------------------------------------
+
+
+class IncidentRow(Base):
+    __tablename__ = "incidents"
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    title: Mapped[str] = mapped_column(String(300))
+    summary: Mapped[str] = mapped_column(Text, default="")
+    rsit_class: Mapped[str] = mapped_column(String(64))
+    rsit_type: Mapped[str] = mapped_column(String(64))
+    severity: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16))
+    tlp: Mapped[str] = mapped_column(String(16))
+    owner_org_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisations.id"))
+    author_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    sector: Mapped[str | None] = mapped_column(String(64))
+    subsector: Mapped[str | None] = mapped_column(String(64))
+    affected_systems: Mapped[int | None] = mapped_column(Integer)
+    affected_users: Mapped[int | None] = mapped_column(BigInteger)
+    cross_border: Mapped[bool] = mapped_column(Boolean, default=False)
+    critical_infrastructure: Mapped[bool] = mapped_column(Boolean, default=False)
+    started_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    detected_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    aware_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    contained_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    attack_techniques: Mapped[list[str]] = mapped_column(JSON, default=list)
+    cves: Mapped[list[str]] = mapped_column(JSON, default=list)
+    threat_actors: Mapped[list[str]] = mapped_column(JSON, default=list)
+    malware: Mapped[list[str]] = mapped_column(JSON, default=list)
+    exercise_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+    __table_args__ = (
+        Index("ix_incidents_created_at_id", "created_at", "id"),
+        Index("ix_incidents_owner_org_id_tlp", "owner_org_id", "tlp"),
+        Index("ix_incidents_tlp", "tlp"),
+        Index("ix_incidents_author_id", "author_id"),
+    )
+
+
+class IncidentRecipientRow(Base):
+    """Who an incident is addressed to: organisations, communities or named users."""
+
+    __tablename__ = "incident_recipients"
+    incident_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("incidents.id", ondelete="CASCADE"), primary_key=True
+    )
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)  # org, community, user
+    ref_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+
+    __table_args__ = (Index("ix_incident_recipients_kind_ref_id", "kind", "ref_id"),)
+
+
+class IncidentCountryRow(Base):
+    __tablename__ = "incident_countries"
+    incident_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("incidents.id", ondelete="CASCADE"), primary_key=True
+    )
+    country: Mapped[str] = mapped_column(String(2), primary_key=True, index=True)
+
+
+class IncidentMilestoneRow(Base):
+    """A NIS2 report marked as submitted."""
+
+    __tablename__ = "incident_milestones"
+    incident_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("incidents.id", ondelete="CASCADE"), primary_key=True
+    )
+    milestone: Mapped[str] = mapped_column(String(32), primary_key=True)
+    submitted_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    submitted_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+
+
+class TimelineRow(Base):
+    __tablename__ = "incident_timeline"
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    incident_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("incidents.id", ondelete="CASCADE"), index=True
+    )
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+    kind: Mapped[str] = mapped_column(String(16))
+    text: Mapped[str] = mapped_column(Text)
+    author_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    author_name: Mapped[str] = mapped_column(String(200))
+    from_status: Mapped[str | None] = mapped_column(String(16))
+    to_status: Mapped[str | None] = mapped_column(String(16))
+
+
+class ObservableRow(Base):
+    __tablename__ = "observables"
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    incident_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("incidents.id", ondelete="CASCADE"), index=True
+    )
+    type: Mapped[str] = mapped_column(String(16))
+    value: Mapped[str] = mapped_column(String(2048))
+    role: Mapped[str] = mapped_column(String(16))
+    tlp: Mapped[str | None] = mapped_column(String(16))
+    first_seen: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    last_seen: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    comment: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+    __table_args__ = (
+        UniqueConstraint("incident_id", "type", "value"),
+        Index("ix_observables_type_value", "type", "value"),
+    )
+
+
+class AttachmentRow(Base):
+    """Evidence file metadata; the bytes live content-addressed under the data dir."""
+
+    __tablename__ = "attachments"
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    incident_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("incidents.id", ondelete="CASCADE"), index=True
+    )
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(128))
+    size: Mapped[int] = mapped_column(BigInteger)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    sha1: Mapped[str] = mapped_column(String(40))
+    md5: Mapped[str] = mapped_column(String(32))
+    is_malware: Mapped[bool] = mapped_column(Boolean, default=False)
+    uploaded_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -14,6 +14,7 @@ from rcsc.storage.repos.identity import (
     TokenRepo,
     UserRepo,
 )
+from rcsc.storage.repos.incidents import IncidentRepo
 
 
 class UnitOfWork:
@@ -27,6 +28,7 @@ class UnitOfWork:
         self.tokens = TokenRepo(session)
         self.sessions = SessionRepo(session)
         self.audit = AuditRepo(session)
+        self.incidents = IncidentRepo(session)
 
     def flush(self) -> None:
         """Send pending writes now, so constraint violations surface inside the service."""

@@ -23,6 +23,7 @@ from rcsc.errors import (
     NotFound,
     PayloadTooLarge,
     PermissionDenied,
+    PreconditionFailed,
     RateLimited,
     RcscError,
     ValidationFailed,
@@ -41,6 +42,7 @@ STATUS: dict[type[RcscError], int] = {
     PermissionDenied: 403,
     RateLimited: 429,
     PayloadTooLarge: 413,
+    PreconditionFailed: 412,
 }
 _HTTP_CODES = {400: "bad-request", 404: "not-found", 405: "method-not-allowed",
                406: "not-acceptable", 413: "payload-too-large", 415: "unsupported-media-type"}

@@ -1,0 +1,1 @@
+"""Incident reports exchanged between member organisations, under the sharing rule."""
