@@ -42,7 +42,9 @@ class Settings(BaseSettings):
     login_window_minutes: int = Field(default=15, ge=1)
     login_max_failures_per_account: int = Field(default=5, ge=1)
     login_max_failures_per_address: int = Field(default=20, ge=1)
-    max_request_bytes: int = Field(default=1_000_000, ge=1024)
+    # JSON bodies; 16 MB so an oversized field is parsed and refused by name (422), not 413
+    max_request_bytes: int = Field(default=16_000_000, ge=1024)
+    max_attachment_bytes: int = Field(default=52_428_800, ge=1)  # 50 MiB per evidence file
     sqlite_busy_timeout_ms: int = Field(default=10_000, ge=0)
 
     @field_validator("node_country")

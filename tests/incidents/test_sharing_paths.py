@@ -4,90 +4,27 @@ detail, list, free-text search, counts and facets must agree with the rule exact
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 
 import pytest
 
-from rcsc.accounts import communities, organisations, tokens, users
-from rcsc.accounts.auth import principal_for, system
-from rcsc.core.identity import ActorType, Principal
+from rcsc.core.identity import Principal
 from rcsc.core.tlp import Tlp
 from rcsc.errors import NotFound
 from rcsc.incidents import service
 from rcsc.storage import Database
 from rcsc.storage.repos.incidents import IncidentQuery, Page
-from tests.conftest import PASSWORD
-
-VIEWERS = ("author", "same org", "recipient org", "recipient community", "named user",
-           "other member org", "other community", "peer", "node admin")
-EXPECTED = {  # in the order of VIEWERS
-    Tlp.CLEAR: (1, 1, 1, 1, 1, 1, 1, 1, 1),
-    Tlp.GREEN: (1, 1, 0, 1, 0, 0, 0, 0, 0),
-    Tlp.AMBER: (1, 1, 1, 1, 0, 0, 0, 0, 0),
-    Tlp.AMBER_STRICT: (1, 1, 1, 0, 0, 0, 0, 0, 0),
-    Tlp.RED: (1, 0, 0, 0, 1, 0, 0, 0, 0),
-}
-
-
-@dataclass
-class SharingWorld:
-    people: dict[str, Principal]
-    named_community: uuid.UUID
-    recipient_org: uuid.UUID
-    named_user: uuid.UUID
-
-
-def _person(db: Database, email: str, org_id: uuid.UUID, roles: list[str]) -> Principal:
-    with db.transaction() as uow:
-        user = users.create(uow, system(), email=email, name=email.split("@")[0],
-                            org_id=org_id, roles=roles, password=PASSWORD)
-        if "peer" in roles:
-            tokens.create(uow, system(), user_id=user.id, name="sync", scopes=["sync"],
-                          expires_days=30)
-    via = ActorType.TOKEN if "peer" in roles else ActorType.USER
-    return principal_for(user, via=via)
+from tests.incidents.sharing_world import (
+    EXPECTED,
+    VIEWERS,
+    SharingWorld,
+    build_sharing_world,
+)
+from tests.incidents.sharing_world import file_incident as _file
 
 
 @pytest.fixture
 def sharing_world(db: Database) -> SharingWorld:
-    with db.transaction() as uow:
-        from rcsc.accounts import bootstrap
-
-        bootstrap.initialise(uow, node_name="Hub", node_country="LT",
-                             admin_email="root@hub.example")
-        orgs = {key: organisations.create(uow, system(), name=key, country=cc,
-                                          kind="national-csirt").id
-                for key, cc in (("owner", "UA"), ("recipient", "LT"), ("community", "PL"),
-                                ("named", "LV"), ("other", "GE"), ("othercom", "EE"),
-                                ("peer", "MD"))}
-        named = communities.create(uow, system(), name="Named", member_ids=[orgs["community"]])
-        communities.create(uow, system(), name="Unnamed", member_ids=[orgs["othercom"]])
-        node = uow.orgs.list()[0].id
-    people = {
-        "author": _person(db, "author@ua.example", orgs["owner"], ["analyst"]),
-        "same org": _person(db, "colleague@ua.example", orgs["owner"], ["analyst"]),
-        "recipient org": _person(db, "a@lt.example", orgs["recipient"], ["analyst"]),
-        "recipient community": _person(db, "a@pl.example", orgs["community"], ["analyst"]),
-        "named user": _person(db, "a@lv.example", orgs["named"], ["viewer"]),
-        "other member org": _person(db, "a@ge.example", orgs["other"], ["analyst"]),
-        "other community": _person(db, "a@ee.example", orgs["othercom"], ["analyst"]),
-        "peer": _person(db, "sync@md.example", orgs["peer"], ["peer"]),
-        "node admin": _person(db, "boss@hub.example", node, ["admin", "coordinator"]),
-    }
-    return SharingWorld(people, named.id, orgs["recipient"], people["named user"].user_id)  # type: ignore[arg-type]
-
-
-def _file(db: Database, w: SharingWorld, tlp: Tlp, title: str) -> uuid.UUID:
-    with db.transaction() as uow:
-        incident = service.create(uow, w.people["author"], {
-            "title": title, "summary": "phishing wave against ministries",
-            "rsit_class": "fraud", "rsit_type": "phishing", "severity": "high",
-            "tlp": tlp.value, "countries": ["UA", "LT"],
-            "recipient_org_ids": [str(w.recipient_org)],
-            "recipient_community_ids": [str(w.named_community)],
-            "recipient_user_ids": [str(w.named_user)],
-        })
-    return incident.id
+    return build_sharing_world(db)
 
 
 def _sees_detail(db: Database, who: Principal, incident_id: uuid.UUID) -> bool:

@@ -27,6 +27,7 @@ API = "/api/v1"
 PATH_PARAM = re.compile(r"{(\w+)}")
 WRITE_METHODS = {"POST", "PATCH", "PUT"}
 ALL_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+VALID_PATH_VALUES = {"milestone": "early-warning"}  # parameters that are not UUIDs
 WRONG = {"wrong": ["type"]}  # an object: wrong for every field of every body
 NOT_VALID = "!not-valid!"
 
@@ -43,7 +44,10 @@ class Operation:
         return PATH_PARAM.findall(self.path)
 
     def url(self, value: str | None = None) -> str:
-        return PATH_PARAM.sub(lambda _m: value or str(uuid.uuid4()), self.path)
+        """The path with `value` in every parameter, or else a valid value for each (a fresh
+        UUID, or a member of the parameter's enum such as a NIS2 milestone)."""
+        return PATH_PARAM.sub(lambda m: value or VALID_PATH_VALUES.get(m.group(1))
+                              or str(uuid.uuid4()), self.path)
 
     @property
     def query_params(self) -> list[dict[str, Any]]:
@@ -57,7 +61,7 @@ def api_routes(app: FastAPI) -> list[tuple[str, str]]:
     """(method, path template) of every route of the app under /api/v1."""
     found: list[tuple[str, str]] = []
     for route in iter_route_contexts(app.routes):
-        path, methods = route.path, route.methods
+        path, methods = route.path_format or route.path, route.methods  # without :convertors
         if path and methods and (path == API or path.startswith(API + "/")):
             found += [(m, path) for m in sorted(methods - {"HEAD"})]
     return found
@@ -311,7 +315,7 @@ def test_wrong_method_gives_405_problem(
 
     def check(case: tuple[str, str]) -> None:
         path, method = case
-        url = PATH_PARAM.sub(lambda _m: str(uuid.uuid4()), path)
+        url = Operation(method, path, {}, None).url()
         response = client.request(method, url, headers=_auth(world))
         assert_problem(response, 405)
         named = set(response.headers["allow"].replace(" ", "").split(","))
@@ -337,6 +341,13 @@ def valid_body(op: Operation, world: World) -> dict[str, Any]:
         "CommunityIn": {"name": "Baltic", "member_ids": [str(world.lt_org)]},
         "CommunityPatch": {"description": "changed"},
         "TokenIn": {"name": "ci", "scopes": ["read"], "expires_days": 5},
+        "IncidentIn": {"title": "Phishing", "rsit_class": "fraud", "rsit_type": "phishing",
+                       "severity": "high", "tlp": "amber"},
+        "IncidentPatch": {"severity": "low"},
+        "TransitionIn": {"status": "triage"},
+        "TimelineIn": {"kind": "note", "text": "called the ISP"},
+        "ObservableIn": {"type": "ipv4", "value": "203.0.113.7"},
+        "MilestoneIn": {},
     }
     assert op.body is not None
     title = op.body.get("title", "")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Callable, Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from rcsc.core.countries import normalise_country
@@ -186,7 +186,9 @@ def moment(field: str) -> Callable[[Any], datetime | None]:
                 raise _bad(field, f"{value!r} is not an ISO 8601 time") from None
         if not isinstance(value, datetime) or value.tzinfo is None:
             raise _bad(field, "must be an ISO 8601 time with a UTC offset")
-        return value
+        # In UTC, as stored: what a write returns then equals what a later read returns,
+        # and calendar rules (the NIS2 final report a month on) use the same day either way.
+        return value.astimezone(UTC)
     return check
 
 

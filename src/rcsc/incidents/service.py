@@ -7,7 +7,7 @@ who may not see an incident gets the same 404 as for one that does not exist.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -141,10 +141,16 @@ def create(uow: UnitOfWork, actor: Principal, data: Mapping[str, Any]) -> Incide
     require(actor, Action.INCIDENT_WRITE)
     if actor.org_id is None:
         raise PermissionDenied("filing an incident needs a member organisation")
-    missing = [name for name in REQUIRED if data.get(name) in (None, "")]
+    missing = [FieldError(name, "is required") for name in REQUIRED
+               if data.get(name) in (None, "")]
+    try:
+        incident = _apply(uow, _blank(actor, uow.clock.now()), data, CREATABLE)
+    except ValidationFailed as exc:  # every error at once: the missing fields and the rest
+        named = {e.field for e in missing}
+        raise ValidationFailed(missing + [e for e in exc.errors if e.field not in named]) \
+            from None
     if missing:
-        raise ValidationFailed([FieldError(name, "is required") for name in missing])
-    incident = _apply(uow, _blank(actor, uow.clock.now()), data, CREATABLE)
+        raise ValidationFailed(missing)
     uow.incidents.add(incident)
     _timeline(uow, actor, incident.id, TimelineKind.STATUS, "Incident reported",
               to_status=Status.NEW)
@@ -273,6 +279,25 @@ def timeline(uow: UnitOfWork, actor: Principal, incident_id: uuid.UUID) -> list[
 def search(uow: UnitOfWork, actor: Principal, q: IncidentQuery, page: Page) -> list[Incident]:
     require(actor, Action.INCIDENT_READ)
     return uow.incidents.search(viewer_for(uow, actor), q, page)
+
+
+def browse(uow: UnitOfWork, actor: Principal, q: IncidentQuery,
+           page: Page) -> tuple[list[Incident], bool]:
+    """One page to show, and whether more follow. Showing an AMBER+STRICT or RED incident
+    in a list reads it as much as opening it does, so those on the page are audited."""
+    found = search(uow, actor, q, replace(page, limit=page.limit + 1))
+    shown = found[:page.limit]
+    note_shown(uow, actor, shown, "incident.list")
+    return shown, len(found) > page.limit
+
+
+def note_shown(uow: UnitOfWork, actor: Principal, incidents: Iterable[Incident],
+               action: str) -> None:
+    """One audit row naming the AMBER+STRICT and RED incidents among those shown, if any."""
+    ids = sorted({str(i.id) for i in incidents if i.tlp in AUDITED_READS})
+    if ids:
+        record(uow, actor, AuditEvent(action, object_type="incident",
+                                      detail={"incident_ids": ids}))
 
 
 def count(uow: UnitOfWork, actor: Principal, q: IncidentQuery) -> int:

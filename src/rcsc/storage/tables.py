@@ -182,7 +182,9 @@ class IncidentRow(Base):
     __table_args__ = (
         Index("ix_incidents_created_at_id", "created_at", "id"),
         Index("ix_incidents_owner_org_id_tlp", "owner_org_id", "tlp"),
-        Index("ix_incidents_tlp", "tlp"),
+        # No index on tlp alone: five values, and the sharing filter names all of them, so
+        # planners took it for a MULTI-INDEX OR over the whole table plus a sort (SQLite:
+        # 600 ms for a first page of 100,000 incidents; without it 15 ms). See 0003.
         Index("ix_incidents_author_id", "author_id"),
     )
 
@@ -197,7 +199,11 @@ class IncidentRecipientRow(Base):
     kind: Mapped[str] = mapped_column(String(16), primary_key=True)  # org, community, user
     ref_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
 
-    __table_args__ = (Index("ix_incident_recipients_kind_ref_id", "kind", "ref_id"),)
+    # Covering the sharing filter's lookups (the incidents shared with me): answered from
+    # the index alone, without visiting the table (PostgreSQL: 75 -> 47 ms for a first page
+    # of 100,000 incidents). See migration 0003.
+    __table_args__ = (Index("ix_incident_recipients_kind_ref_id_incident_id", "kind", "ref_id",
+                            "incident_id"),)
 
 
 class IncidentCountryRow(Base):

@@ -5,7 +5,9 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from rcsc.core.clock import Clock
+from rcsc.storage.repos.attachments import AttachmentRepo
 from rcsc.storage.repos.audit import AuditRepo
+from rcsc.storage.repos.bulk import BulkIncidentRepo
 from rcsc.storage.repos.identity import (
     CommunityRepo,
     MetaRepo,
@@ -29,6 +31,8 @@ class UnitOfWork:
         self.sessions = SessionRepo(session)
         self.audit = AuditRepo(session)
         self.incidents = IncidentRepo(session)
+        self.attachments = AttachmentRepo(session)
+        self.bulk = BulkIncidentRepo(session)
 
     def flush(self) -> None:
         """Send pending writes now, so constraint violations surface inside the service."""

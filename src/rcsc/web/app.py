@@ -15,14 +15,17 @@ from rcsc.config import Settings, load_settings
 from rcsc.core.clock import Clock
 from rcsc.storage import Database
 from rcsc.web import errors
+from rcsc.web.api import attachments as attachments_api
 from rcsc.web.api import audit as audit_api
 from rcsc.web.api import health
 from rcsc.web.api import identity as identity_api
+from rcsc.web.api import incidents as incidents_api
 from rcsc.web.api import tokens as tokens_api
 from rcsc.web.i18n import load_catalogues
-from rcsc.web.limits import BodyLimit
+from rcsc.web.limits import BodyLimit, upload_limits
 from rcsc.web.pages import admin as admin_pages
 from rcsc.web.pages import auth as auth_pages
+from rcsc.web.pages import incidents as incident_pages
 from rcsc.web.pages import me as me_pages
 from rcsc.web.pages.render import make_environment
 from rcsc.web.state import AppState
@@ -54,10 +57,13 @@ def create_app(
     )
     errors.install(app)
     app.include_router(health.router)
-    for router in (identity_api.router, tokens_api.router, audit_api.router):
+    for router in (identity_api.router, tokens_api.router, audit_api.router,
+                   attachments_api.router, incidents_api.router):
         app.include_router(router, prefix="/api/v1")
-    for router in (auth_pages.router, me_pages.router, admin_pages.router):
+    for router in (auth_pages.router, me_pages.router, admin_pages.router,
+                   incident_pages.router):
         app.include_router(router, include_in_schema=False)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    app.add_middleware(BodyLimit, max_bytes=settings.max_request_bytes)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_request_bytes,
+                       overrides=upload_limits(settings.max_attachment_bytes))
     return app

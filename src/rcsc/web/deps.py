@@ -78,3 +78,16 @@ def page_principal(request: Request, uow: Uow) -> Principal:
 
 
 PageUser = Annotated[Principal, Depends(page_principal)]
+
+
+def api_principal_own_transaction(request: Request) -> Principal:
+    """The principal, authenticated in a short transaction of its own: for endpoints that
+    stream a long body (uploads), which must not hold a database transaction meanwhile."""
+    token, email = _credentials(request)
+    with app_state(request).db.transaction() as uow:
+        principal = auth.authenticate_token(uow, token, client_addr(request), email)
+    request.state.principal = principal
+    return principal
+
+
+StreamingApiUser = Annotated[Principal, Depends(api_principal_own_transaction)]

@@ -35,7 +35,7 @@ ERROR_TEXTS = (
     N_("Error"), N_("Invalid input"), N_("Not found"), N_("Conflict"),
     N_("Authentication required"), N_("Forbidden"), N_("Too many attempts"),
     N_("Payload too large"), N_("Configuration error"), N_("Database needs upgrading"),
-    N_("Method not allowed"), N_("Internal error"),
+    N_("Method not allowed"), N_("Internal error"), N_("Precondition failed"),
     N_("an unexpected error occurred; it has been logged"),
 )
 

@@ -1,6 +1,7 @@
 """The demo world: the regional centre in Kaunas and the member countries' CERTs and
-defence cyber units, with a user for every role. Later features extend it (incidents,
-indicators, correlations, an exercise) so that a newcomer sees a living system.
+defence cyber units, with a user for every role, three communities, and a year of the
+region's incidents with their indicators (`rcsc.demo.incidents`). Later features extend it
+(correlations, an exercise) so that a newcomer sees a living system.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from rcsc.accounts.audit import record
 from rcsc.accounts.auth import system
 from rcsc.core.identity import AuditEvent, OrgKind, Role
 from rcsc.core.secrets import new_password
+from rcsc.demo.incidents import load_year, make_cast
 from rcsc.errors import Conflict
 from rcsc.storage import UnitOfWork
 
@@ -87,6 +89,7 @@ def load(uow: UnitOfWork) -> list[DemoLogin]:
         )
         org_ids[spec.key], names[spec.key] = org.id, org.name
     logins = []
+    people = {}
     for local, name, org_key, roles, tz in USERS:
         domain = "rcsc.example" if org_key == "node" else f"{org_key}.example"
         password = None if Role.PEER in roles else new_password()
@@ -94,9 +97,12 @@ def load(uow: UnitOfWork) -> list[DemoLogin]:
             uow, actor, email=f"{local}@{domain}", name=name, org_id=org_ids[org_key],
             roles=[r.value for r in roles], password=password, timezone=tz,
         )
+        people[(local, org_key)] = user
         logins.append(DemoLogin(user.email, password, tuple(r.value for r in roles),
                                 names[org_key]))
+    loaded = load_year(uow, make_cast(uow, actor, org_ids, people))
     uow.meta.set(DEMO_FLAG, uow.clock.now().isoformat())
-    record(uow, actor, AuditEvent("demo.load", detail={"organisations": len(ORGS),
-                                                       "users": len(USERS)}))
+    record(uow, actor, AuditEvent("demo.load", detail={
+        "organisations": len(ORGS), "users": len(USERS), "communities": loaded.communities,
+        "incidents": loaded.incidents, "observables": loaded.observables}))
     return logins
