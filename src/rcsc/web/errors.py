@@ -11,6 +11,7 @@ import orjson
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from rcsc.accounts.audit import record_refusal
@@ -112,7 +113,8 @@ def _headers_for(exc: RcscError, request: Request) -> dict[str, str]:
 async def handle_domain_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RcscError)
     if type(exc) in (AuthenticationRequired, PermissionDenied, RateLimited):
-        _audit_refusal(request, exc)
+        # A database write: keep it off the event loop, like every other one.
+        await run_in_threadpool(_audit_refusal, request, exc)
     status = status_of(exc)
     headers = _headers_for(exc, request)
     if wants_problem_json(request):
