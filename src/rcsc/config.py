@@ -45,6 +45,8 @@ class Settings(BaseSettings):
     # JSON bodies; 16 MB so an oversized field is parsed and refused by name (422), not 413
     max_request_bytes: int = Field(default=16_000_000, ge=1024)
     max_attachment_bytes: int = Field(default=52_428_800, ge=1)  # 50 MiB per evidence file
+    # TLP:CLEAR incidents for anyone, without credentials, at /api/v1/public/incidents/export
+    anonymous_clear_export: bool = False
     sqlite_busy_timeout_ms: int = Field(default=10_000, ge=0)
 
     @field_validator("node_country")

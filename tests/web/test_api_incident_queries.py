@@ -106,7 +106,7 @@ def test_cursor_pages_walk_every_incident_once_in_order(
         params = {"sort": sort, "order": order, "limit": 3, **({"cursor": cursor} if cursor
                                                               else {})}
         page = client.get(API, params=params, headers=world.analyst.auth).json()
-        assert page["total"] == 8 and len(page["items"]) <= 3
+        assert page["total"] == (None if cursor else 8) and len(page["items"]) <= 3
         walked += ids(page["items"])
         cursor = page["next_cursor"]
         if cursor is None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -20,9 +21,10 @@ from rcsc.accounts.audit import record
 from rcsc.core.identity import AuditEvent, Principal
 from rcsc.core.incidents import Incident
 from rcsc.core.permissions import Action, require
-from rcsc.errors import ValidationFailed
+from rcsc.errors import NotFound, ValidationFailed
 from rcsc.incidents import service
 from rcsc.incidents.filters import describe
+from rcsc.sharing import PUBLIC, Viewer
 from rcsc.storage import Database, UnitOfWork
 from rcsc.storage.repos.incidents import IncidentQuery, Page
 
@@ -36,6 +38,10 @@ FIELDS = (
     "malware", "recipient_org_ids", "recipient_community_ids", "recipient_user_ids",
     "exercise_id", "version", "created_at", "updated_at",
 )
+# Internal references an anonymous reader has no use for (and should not learn).
+PUBLIC_FIELDS = tuple(name for name in FIELDS if name not in {
+    "author_id", "recipient_org_ids", "recipient_community_ids", "recipient_user_ids",
+    "exercise_id"})
 # A cell starting with one of these is a formula to a spreadsheet (CSV injection, OWASP):
 # incidents come from other organisations, so such cells are prefixed with an apostrophe.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -69,23 +75,42 @@ def export(uow: UnitOfWork, db: Database, actor: Principal, q: IncidentQuery,
     """Check, audit (action `incident.export`, with the filter and the count) and return the
     stream; nothing is read for the stream until it is iterated."""
     require(actor, Action.INCIDENT_READ)
-    if fmt not in EXPORT_FORMATS:
-        raise ValidationFailed.field("format", f"must be one of: {', '.join(EXPORT_FORMATS)}")
+    _check_format(fmt)
     total = service.count(uow, actor, q)
     record(uow, actor, AuditEvent("incident.export", object_type="incident", detail={
         "format": fmt, "filter": describe(q), "count": total}))
-    return _stream(db, actor, q, fmt)
+    return _stream(db, service.viewer_for(uow, actor), q, fmt, FIELDS)
 
 
-def _stream(db: Database, actor: Principal, q: IncidentQuery, fmt: str) -> Iterator[bytes]:
+def export_public(uow: UnitOfWork, db: Database, actor: Principal, q: IncidentQuery,
+                  fmt: str, *, enabled: bool) -> Iterator[bytes]:
+    """The TLP:CLEAR incidents for anyone, without credentials, when the node enables it
+    (`RCSC_ANONYMOUS_CLEAR_EXPORT`): the sharing rule read for a viewer with no relation
+    to anything, real incidents only, no internal references. Audited like any export."""
+    if not enabled:
+        raise NotFound("export", "for anonymous readers (not enabled on this node)")
+    _check_format(fmt)
+    public = replace(q, exercise=False)
+    total = uow.incidents.count(PUBLIC, public)
+    record(uow, actor, AuditEvent("incident.export", object_type="incident", detail={
+        "format": fmt, "filter": describe(public), "count": total, "anonymous": True}))
+    return _stream(db, PUBLIC, public, fmt, PUBLIC_FIELDS)
+
+
+def _check_format(fmt: str) -> None:
+    if fmt not in EXPORT_FORMATS:
+        raise ValidationFailed.field("format", f"must be one of: {', '.join(EXPORT_FORMATS)}")
+
+
+def _stream(db: Database, viewer: Viewer | None, q: IncidentQuery, fmt: str,
+            fields: tuple[str, ...]) -> Iterator[bytes]:
     with db.transaction(readonly=True) as uow:
-        incidents = _visible(uow, actor, q)
-        yield from (_csv(incidents) if fmt == "csv" else _json(incidents))
+        incidents = _visible(uow, viewer, q)
+        yield from (_csv(incidents, fields) if fmt == "csv" else _json(incidents, fields))
 
 
-def _visible(uow: UnitOfWork, actor: Principal, q: IncidentQuery) -> Iterator[Incident]:
+def _visible(uow: UnitOfWork, viewer: Viewer | None, q: IncidentQuery) -> Iterator[Incident]:
     """Oldest first, in batches, by keyset (created_at, id): no row twice, none skipped."""
-    viewer = service.viewer_for(uow, actor)
     after = None
     while True:
         batch = uow.incidents.search(viewer, q, Page(descending=False, after=after,
@@ -96,10 +121,11 @@ def _visible(uow: UnitOfWork, actor: Principal, q: IncidentQuery) -> Iterator[In
         after = (batch[-1].created_at, batch[-1].id)
 
 
-def _json(incidents: Iterator[Incident]) -> Iterator[bytes]:
+def _json(incidents: Iterator[Incident], fields: tuple[str, ...]) -> Iterator[bytes]:
     yield b"["
     for index, incident in enumerate(incidents):
-        yield (b"," if index else b"") + orjson.dumps(as_dict(incident),
+        row = as_dict(incident)
+        yield (b"," if index else b"") + orjson.dumps({name: row[name] for name in fields},
                                                       option=orjson.OPT_UTC_Z)
     yield b"]\n"
 
@@ -116,13 +142,13 @@ def _cell(value: Any) -> str:
     return "'" + text if text.startswith(_FORMULA_START) else text
 
 
-def _csv(incidents: Iterator[Incident]) -> Iterator[bytes]:
+def _csv(incidents: Iterator[Incident], fields: tuple[str, ...]) -> Iterator[bytes]:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(FIELDS)
+    writer.writerow(fields)
     for incident in incidents:
         row = as_dict(incident)
-        writer.writerow([_cell(row[name]) for name in FIELDS])
+        writer.writerow([_cell(row[name]) for name in fields])
         if buffer.tell() > 64_000:
             yield buffer.getvalue().encode()
             buffer.seek(0)

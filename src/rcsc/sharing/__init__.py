@@ -4,6 +4,14 @@
 the SQL filter every list, search, count and export runs with. There is no second copy.
 """
 
-from rcsc.sharing.rule import RULE, Marking, Relation, Viewer, relations_holding, visible
+from rcsc.sharing.rule import (
+    PUBLIC,
+    RULE,
+    Marking,
+    Relation,
+    Viewer,
+    relations_holding,
+    visible,
+)
 
-__all__ = ["RULE", "Marking", "Relation", "Viewer", "relations_holding", "visible"]
+__all__ = ["PUBLIC", "RULE", "Marking", "Relation", "Viewer", "relations_holding", "visible"]

@@ -58,6 +58,12 @@ class Viewer:
     in_node_community: bool = False  # the org is a member of the node's default community
 
 
+NOBODY = uuid.UUID(int=0)
+# The public (an anonymous reader, when the node allows anonymous export of TLP:CLEAR): a
+# viewer with no relation to anything, so the same table gives it exactly the CLEAR items.
+PUBLIC = Viewer(user_id=NOBODY, org_id=NOBODY)
+
+
 @dataclass(frozen=True)
 class Marking:
     tlp: Tlp

@@ -47,15 +47,26 @@ def _relation(relation: Relation, viewer: Viewer, owner: Any, author: Any,
 
 def visible_clause(viewer: Viewer | None, *, tlp: Any, owner: Any, author: Any,
                    item_id: Any) -> ColumnElement[bool]:
-    """True for the rows whose marking `visible(viewer, marking)` accepts."""
+    """True for the rows whose marking `visible(viewer, marking)` accepts.
+
+    Grouped by relation, not by level: `(tlp IN levels granting r) AND r` for each relation
+    r of the table, so each recipient subquery appears once (AMBER and AMBER+STRICT share
+    the recipient-organisation test). A relation the viewer cannot hold is left out."""
     if viewer is None:
         return false()
-    levels = [
-        and_(tlp == level.value,
-             or_(*(_relation(r, viewer, owner, author, item_id) for r in sorted(RULE[level]))))
-        for level in Tlp
-    ]
-    return or_(*levels)
+    granted: dict[Relation, list[str]] = {}
+    for level in Tlp:
+        for relation in RULE[level]:
+            granted.setdefault(relation, []).append(level.value)
+    terms = []
+    for relation in sorted(granted):
+        held = _relation(relation, viewer, owner, author, item_id)
+        if held is false():
+            continue
+        levels = granted[relation]
+        level_test = tlp == levels[0] if len(levels) == 1 else tlp.in_(levels)
+        terms.append(level_test if held is true() else and_(level_test, held))
+    return or_(*terms) if terms else false()
 
 
 def incident_visible(viewer: Viewer | None) -> ColumnElement[bool]:

@@ -20,6 +20,7 @@ from rcsc.web.api import audit as audit_api
 from rcsc.web.api import health
 from rcsc.web.api import identity as identity_api
 from rcsc.web.api import incidents as incidents_api
+from rcsc.web.api import public as public_api
 from rcsc.web.api import tokens as tokens_api
 from rcsc.web.i18n import load_catalogues
 from rcsc.web.limits import BodyLimit, upload_limits
@@ -58,7 +59,7 @@ def create_app(
     errors.install(app)
     app.include_router(health.router)
     for router in (identity_api.router, tokens_api.router, audit_api.router,
-                   attachments_api.router, incidents_api.router):
+                   attachments_api.router, incidents_api.router, public_api.router):
         app.include_router(router, prefix="/api/v1")
     for router in (auth_pages.router, me_pages.router, admin_pages.router,
                    incident_pages.router):

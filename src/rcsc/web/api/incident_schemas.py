@@ -212,7 +212,9 @@ class IncidentPage(BaseModel):
     items: list[IncidentOut]
     next_cursor: str | None = Field(description="pass as cursor for the next page; "
                                                 "null on the last page")
-    total: int = Field(description="incidents matching the filters, on every page")
+    total: int | None = Field(description="incidents matching the filters (all pages), "
+                                          "given on the first page; null on pages reached "
+                                          "by cursor, which skip counting")
 
 
 class FacetsOut(BaseModel):

@@ -155,7 +155,8 @@ def list_incidents(
     cursor: Annotated[str | None, Query(max_length=cursors.MAX_LENGTH,
                                         description="next_cursor of the previous page")] = None,
 ) -> IncidentPage:
-    """The incidents the caller may see, newest first by default, a page at a time."""
+    """The incidents the caller may see, newest first by default, a page at a time; the
+    first page also counts them all (`total`), later pages do not pay for that again."""
     descending = order == "desc"
     after = cursors.decode(cursor, sort, descending) if cursor else None
     page = Page(sort=sort, descending=descending, after=after, limit=limit)
@@ -166,7 +167,8 @@ def list_incidents(
     response.headers["Cache-Control"] = NO_STORE
     now = uow.clock.now()
     return IncidentPage(items=[IncidentOut.of(i, now) for i in items],
-                        next_cursor=next_cursor, total=service.count(uow, actor, query))
+                        next_cursor=next_cursor,
+                        total=None if after else service.count(uow, actor, query))
 
 
 @router.get("/incidents/facets", response_model=FacetsOut)
