@@ -45,6 +45,8 @@ class Settings(BaseSettings):
     # JSON bodies; 16 MB so an oversized field is parsed and refused by name (422), not 413
     max_request_bytes: int = Field(default=16_000_000, ge=1024)
     max_attachment_bytes: int = Field(default=52_428_800, ge=1)  # 50 MiB per evidence file
+    # the largest TAXII envelope accepted in one POST (announced as max_content_length)
+    taxii_max_content_length: int = Field(default=104_857_600, ge=1024)
     # TLP:CLEAR incidents for anyone, without credentials, at /api/v1/public/incidents/export
     anonymous_clear_export: bool = False
     sqlite_busy_timeout_ms: int = Field(default=10_000, ge=0)

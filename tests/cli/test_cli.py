@@ -12,25 +12,29 @@ import json
 import re
 import stat
 import subprocess
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
-from rcsc.accounts import auth, bootstrap
+from rcsc.accounts import auth, bootstrap, users
 from rcsc.accounts.auth import LoginPolicy
 from rcsc.config import load_settings
 from rcsc.core.identity import OrgKind, Role
 from rcsc.storage import Database, migrate
+from rcsc.storage.blobs import BLOB_DIR, TEMP_DIR, BlobStore
 from rcsc.storage.repos.audit import AuditFilter
 from rcsc.web.app import create_app
 from tests.conftest import BACKENDS
+from tests.incidents.test_attachments import attach, file_incident, principal
 from tests.processes import RCSC, child_env
+from tests.storage.test_blobs import last_written
 
 TIMEOUT = 180  # seconds for one CLI command; it normally takes a few
 MEMBER_COUNTRIES = {"LT", "UA", "PL", "GE", "LV", "EE", "MD"}
@@ -278,3 +282,57 @@ def test_audit_list_and_export_as_csv_and_jsonl(initialised: tuple[Node, str, st
 
     refused = node.fails("audit", "export", "--format", "xml")
     assert "format" in refused.stderr
+
+
+def test_blobs_gc_removes_old_orphans_and_keeps_attached_and_young_files(
+    initialised: tuple[Node, str, str],
+) -> None:
+    node, email, _password = initialised
+    store = BlobStore(node.data_dir / BLOB_DIR)
+    two_hours_ago = datetime.fromtimestamp(time.time() - 7200, UTC)  # the CLI's clock is real
+    with node.database() as db:
+        with db.transaction(readonly=True) as uow:
+            admin = principal(db, users.by_email(uow, email).id)
+        kept = attach(db, store, admin, file_incident(db, admin), b"fw01 DROP TCP", "fw.log")
+    attached = last_written(store.path(kept.digest.sha256, sealed=False), two_hours_ago)
+    orphan = last_written(store.path(store.put([b"orphan"], 100).digest.sha256, sealed=False),
+                          two_hours_ago)
+    young = store.path(store.put([b"just placed"], 100).digest.sha256, sealed=False)
+    stale = store.temp_dir / "upload-k3x9q0zz"
+    stale.write_bytes(b"half")
+    last_written(stale, two_hours_ago)
+
+    dry = node.ok("blobs", "gc", "--dry-run").stdout.splitlines()
+    assert sorted(dry[:-1]) == [f"orphan\t6\t{orphan.relative_to(store.root)}",
+                                f"stale-temp\t4\t{TEMP_DIR}/upload-k3x9q0zz"]
+    assert dry[-1] == "would remove: 2 files, 10 bytes"
+    assert orphan.is_file() and stale.is_file()
+
+    assert node.ok("blobs", "gc").stdout.splitlines()[-1] == "removed: 2 files, 10 bytes"
+    assert not orphan.exists() and not stale.exists()
+    assert attached.is_file() and young.is_file()
+    assert node.ok("blobs", "gc", "--grace-minutes", "0").stdout.splitlines() == [
+        f"orphan\t11\t{young.relative_to(store.root)}", "removed: 1 file, 11 bytes"]
+    assert attached.is_file()
+
+    listed = node.ok("audit", "list", "--action", "blobs.gc").stdout.splitlines()
+    assert len(listed) == 3 and all("\tcli" in line for line in listed)
+
+
+def test_collection_add_and_list_refusing_a_clear_default_by_name(
+    initialised: tuple[Node, str, str],
+) -> None:
+    node, _email, _password = initialised
+    listed = node.ok("collection", "list").stdout.splitlines()
+    assert [line.split("\t")[1:4] for line in listed] == [["shared", "green", "writable"]]
+    before = node.counts()
+    refused = node.fails("collection", "add", "public", "--title", "Public",
+                         "--default-tlp", "clear")
+    assert "default_tlp" in refused.stderr and node.counts() == before
+    unknown = node.fails("collection", "add", "ua-feed", "--title", "UA",
+                         "--community", "Nobody")
+    assert "Nobody" in unknown.stderr and node.counts() == before
+    made = uuid.UUID(node.ok("collection", "add", "ua-feed", "--title", "Feed from UA",
+                             "--default-tlp", "amber", "--read-only").stdout.strip())
+    assert f"{made}\tua-feed\tamber\tread-only\tFeed from UA" in \
+        node.ok("collection", "list").stdout.splitlines()

@@ -20,8 +20,10 @@ def _principal(roles: set[Role], scopes: set[Scope] | None = None) -> Principal:
 
 
 ADMIN_ONLY = {Action.ORG_MANAGE, Action.USER_READ, Action.USER_MANAGE,
-              Action.COMMUNITY_MANAGE, Action.TOKEN_MANAGE, Action.AUDIT_READ}
+              Action.COMMUNITY_MANAGE, Action.TOKEN_MANAGE, Action.AUDIT_READ,
+              Action.BLOBS_MANAGE, Action.COLLECTION_MANAGE}
 INCIDENT_WRITERS = {Role.ANALYST, Role.COORDINATOR, Role.ADMIN}
+INTEL_WRITERS = INCIDENT_WRITERS | {Role.PEER}  # another node pushes STIX objects
 
 
 @pytest.mark.parametrize("role", list(Role))
@@ -29,6 +31,8 @@ INCIDENT_WRITERS = {Role.ANALYST, Role.COORDINATOR, Role.ADMIN}
 def test_only_admins_may_administer(role: Role, action: Action) -> None:
     if action is Action.INCIDENT_WRITE:
         expected = role in INCIDENT_WRITERS
+    elif action is Action.INTEL_WRITE:
+        expected = role in INTEL_WRITERS
     else:
         expected = role is Role.ADMIN or action not in ADMIN_ONLY
     assert allowed(_principal({role}), action) is expected

@@ -13,16 +13,18 @@ import uuid
 from collections import Counter
 from dataclasses import dataclass, field, replace
 
+import orjson
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from rcsc.accounts import bootstrap, communities, organisations, users
 from rcsc.accounts.auth import principal_for, system
+from rcsc.core.exchange import ObjectQuery
 from rcsc.core.identity import ActorType, Principal
 from rcsc.core.tlp import Tlp
 from rcsc.errors import NotFound
-from rcsc.incidents import observables, service
+from rcsc.incidents import observables, publish, service
 from rcsc.sharing import Marking, Viewer, visible
 from rcsc.storage import Database, UnitOfWork
 from rcsc.storage.repos.incidents import IncidentQuery, Page
@@ -168,6 +170,22 @@ def check_viewer(uow: UnitOfWork, built: Built, who: int) -> None:
         _check_detail(uow, actor, incident_id, incident_id in allowed, seen)
     stored = uow.incidents.observables(viewer, values=sorted({v for _, v in POOL}))
     assert {(o.incident_id, o.value) for o in stored} == expected_obs
+    _check_published(uow, viewer, allowed, expected_obs)
+
+
+def _check_published(uow: UnitOfWork, viewer: Viewer, allowed: set[uuid.UUID],
+                     expected_obs: set[tuple[uuid.UUID, str]]) -> None:
+    """The TAXII collection `incidents` shows the same: the incident objects of exactly the
+    allowed incidents, one indicator (or vulnerability) per observable the viewer sees."""
+    target = publish.collection(uow)
+    page, more = uow.stix.page(viewer, target.id, ObjectQuery(
+        types=frozenset({"incident", "indicator", "vulnerability"}), limit=10_000))
+    assert not more
+    bodies = [orjson.loads(item.body) for item in page]
+    assert {uuid.UUID(b["id"].split("--")[1]) for b in bodies
+            if b["type"] == "incident"} == allowed
+    shown = [b["name"] for b in bodies if b["type"] != "incident"]
+    assert sorted(shown) == sorted(v for _, v in expected_obs)
 
 
 def _check_detail(uow: UnitOfWork, actor: Principal, incident_id: uuid.UUID, allowed: bool,

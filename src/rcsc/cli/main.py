@@ -6,6 +6,7 @@ from __future__ import annotations
 import getpass
 import signal
 import sys
+from datetime import timedelta
 from pathlib import Path
 from types import FrameType
 from typing import Annotated
@@ -18,9 +19,12 @@ from rcsc.accounts import audit, bootstrap, organisations, tokens, users
 from rcsc.accounts.auth import system
 from rcsc.cli import logs
 from rcsc.config import Settings, load_settings
-from rcsc.errors import DatabaseBehind, RcscError
+from rcsc.errors import DatabaseBehind, NotFound, RcscError
+from rcsc.exchange import collections
+from rcsc.incidents import attachments
 from rcsc.storage import Database
 from rcsc.storage import migrate as migrations
+from rcsc.storage.blobs import BLOB_DIR, BlobStore
 from rcsc.storage.repos.audit import AuditFilter
 
 app = typer.Typer(help="RCSC — Regional Cyber Security Centre node.", no_args_is_help=True,
@@ -30,8 +34,11 @@ org_app = typer.Typer(help="Member organisations.", no_args_is_help=True)
 user_app = typer.Typer(help="Users.", no_args_is_help=True)
 token_app = typer.Typer(help="API tokens.", no_args_is_help=True)
 audit_app = typer.Typer(help="The audit log.", no_args_is_help=True)
+blobs_app = typer.Typer(help="Evidence files in the data folder's blob store.",
+                        no_args_is_help=True)
+collection_app = typer.Typer(help="TAXII collections.", no_args_is_help=True)
 for sub, name in ((db_app, "db"), (org_app, "org"), (user_app, "user"), (token_app, "token"),
-                  (audit_app, "audit")):
+                  (audit_app, "audit"), (blobs_app, "blobs"), (collection_app, "collection")):
     app.add_typer(sub, name=name)
 
 out = Console(soft_wrap=True)
@@ -81,6 +88,7 @@ def init() -> None:
             uow, node_name=settings.node_name, node_country=settings.node_country,
             admin_email=settings.admin_email, timezone=settings.default_timezone,
         )
+        collections.ensure_shared(uow)
     out.print(f"Database ready at revision {migrations.head_revision()} ({db.dialect}).")
     if result.admin_password is None:
         out.print(f"Admin exists already: {result.admin_email}")
@@ -183,6 +191,39 @@ def org_list() -> None:
             print(f"{org.id}\t{org.country}\t{org.kind.value}\t{org.name}")
 
 
+@collection_app.command("add")
+def collection_add(
+    alias: str, title: Annotated[str, typer.Option()],
+    description: Annotated[str, typer.Option()] = "",
+    default_tlp: Annotated[str, typer.Option(help="level of unmarked objects")] = "green",
+    community: Annotated[str | None, typer.Option(help="community name: unmarked objects "
+                                                       "go to its members only")] = None,
+    read_only: Annotated[bool, typer.Option("--read-only")] = False,
+) -> None:
+    """Add a TAXII collection; prints its id."""
+    db = _db(_settings())
+    with db.transaction() as uow:
+        named = uow.communities.get_by_name(community) if community else None
+        if community and named is None:
+            raise NotFound("community", repr(community))
+        made = collections.create(uow, system(_actor()), alias=alias, title=title,
+                                  description=description, default_tlp=default_tlp,
+                                  community_id=named.id if named else None,
+                                  writable=not read_only)
+    print(made.id)
+
+
+@collection_app.command("list")
+def collection_list() -> None:
+    """id, alias, default level, writable or read-only, title — tab-separated."""
+    db = _db(_settings())
+    with db.transaction() as uow:
+        collections.ensure_shared(uow)
+        for c in uow.stix.collections():
+            mode = "writable" if c.writable else "read-only"
+            print(f"{c.id}\t{c.alias}\t{c.default_tlp.value}\t{mode}\t{c.title}")
+
+
 @user_app.command("add")
 def user_add(
     email: str, org: Annotated[str, typer.Option(help="Organisation name")],
@@ -271,6 +312,27 @@ def audit_export(
     finally:
         if output:
             target.close()
+
+
+@blobs_app.command("gc")
+def blobs_gc(
+    grace_minutes: Annotated[int, typer.Option(
+        min=0, help="Spare files written this recently (uploads in flight)")] = 60,
+    dry_run: Annotated[bool, typer.Option(
+        "--dry-run", help="Only print what would be removed")] = False,
+) -> None:
+    """Remove evidence files no attachment names, and stale uploads.
+
+    Prints one line a file (reason, bytes, path in the store), then the count and bytes."""
+    settings = _settings()
+    store = BlobStore(settings.data_dir / BLOB_DIR)
+    swept = attachments.collect_garbage(_db(settings), store, system(_actor()),
+                                        grace=timedelta(minutes=grace_minutes),
+                                        dry_run=dry_run)
+    for x in swept:
+        print(f"{x.reason.value}\t{x.size}\t{x.path.relative_to(store.root)}")
+    print(f"{'would remove' if dry_run else 'removed'}: {len(swept)} "
+          f"file{'' if len(swept) == 1 else 's'}, {sum(x.size for x in swept)} bytes")
 
 
 def main() -> None:

@@ -41,7 +41,9 @@ _REFANG = [
     (re.compile(r"\[:\]"), ":"), (re.compile(r"\[/\]"), "/"),
     (re.compile(r"\[@\]|\[at\]|\(at\)", re.I), "@"),
 ]
-_CVE = re.compile(r"^CVE-(\d{4})-(\d{4,7})$", re.I)
+# CVE JSON 5 schema: four ASCII digits, or five or more without a leading zero.
+CVE_ID = r"CVE-([0-9]{4})-([0-9]{4}|[1-9][0-9]{4,18})"
+_CVE = re.compile(rf"^{CVE_ID}$", re.I)
 _HEX = re.compile(r"^[0-9a-f]+$")
 _ASN = re.compile(r"^(?:AS)?(\d{1,10})$", re.I)
 MAX_VALUE_LENGTH = 2048

@@ -23,6 +23,10 @@ class Action(StrEnum):
     AUDIT_READ = "audit.read"
     INCIDENT_READ = "incident.read"
     INCIDENT_WRITE = "incident.write"
+    BLOBS_MANAGE = "blobs.manage"
+    INTEL_READ = "intel.read"  # STIX objects, over TAXII and the API
+    INTEL_WRITE = "intel.write"
+    COLLECTION_MANAGE = "collection.manage"
 
 
 @dataclass(frozen=True)
@@ -46,6 +50,14 @@ RULES: dict[Action, Rule] = {
     Action.INCIDENT_WRITE: Rule(
         frozenset({Role.ANALYST, Role.COORDINATOR, Role.ADMIN}), Scope.WRITE
     ),
+    # Removing unreferenced evidence files is node maintenance (`rcsc blobs gc`).
+    Action.BLOBS_MANAGE: Rule(frozenset({Role.ADMIN}), Scope.ADMIN),
+    # STIX objects: the sharing rule decides what is seen; peers (other nodes) push too.
+    Action.INTEL_READ: Rule(EVERYONE, Scope.READ),
+    Action.INTEL_WRITE: Rule(
+        frozenset({Role.ANALYST, Role.COORDINATOR, Role.ADMIN, Role.PEER}), Scope.WRITE
+    ),
+    Action.COLLECTION_MANAGE: Rule(frozenset({Role.ADMIN}), Scope.ADMIN),
 }
 
 

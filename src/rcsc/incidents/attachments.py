@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 from rcsc.accounts.audit import record
@@ -21,9 +22,9 @@ from rcsc.core.observables import ObservableType
 from rcsc.core.permissions import Action, require
 from rcsc.errors import NotFound, ValidationFailed
 from rcsc.incidents import observables
-from rcsc.incidents.service import _editable, get, viewer_for
-from rcsc.storage import UnitOfWork
-from rcsc.storage.blobs import BlobStore, StoredBlob
+from rcsc.incidents.service import editable, get, viewer_for
+from rcsc.storage import Database, UnitOfWork
+from rcsc.storage.blobs import BlobStore, StoredBlob, SweptFile
 
 SAMPLE_MEDIA_TYPE = "application/zip"
 EVIDENCE_MEDIA_TYPE = "application/octet-stream"
@@ -38,13 +39,13 @@ class Download:
 
 def check_upload(uow: UnitOfWork, actor: Principal, incident_id: uuid.UUID) -> Incident:
     """Refuse an upload (404 / 403) before a byte of it is received."""
-    return _editable(uow, actor, incident_id, None)
+    return editable(uow, actor, incident_id, None)
 
 
 def add(uow: UnitOfWork, actor: Principal, incident_id: uuid.UUID, blob: StoredBlob, *,
         filename: str | None, content_type: str | None = None) -> Attachment:
     """Record a file already in the blob store and turn its hashes into observables."""
-    _editable(uow, actor, incident_id, None)
+    editable(uow, actor, incident_id, None)
     if blob.digest.size == 0:
         raise ValidationFailed.field("file", "is empty")
     attachment = Attachment(
@@ -85,6 +86,26 @@ def download(uow: UnitOfWork, blobs: BlobStore, actor: Principal,
     record(uow, actor, _event("attachment.download", attachment))
     media = SAMPLE_MEDIA_TYPE if attachment.is_malware else EVIDENCE_MEDIA_TYPE
     return Download(attachment, path, media)
+
+
+def collect_garbage(db: Database, blobs: BlobStore, actor: Principal, *, grace: timedelta,
+                    dry_run: bool = False) -> list[SweptFile]:
+    """Remove blobs no attachment row names and stale temporary files, each older than
+    `grace`; audited. The rows are read first and the files judged after, with no write
+    lock held meanwhile; a row committed in between names a file that `grace` (and the
+    store's touch on a repeated upload) keeps young, so it is never swept."""
+    require(actor, Action.BLOBS_MANAGE)
+    if grace < timedelta(0):
+        raise ValidationFailed.field("grace", "must not be negative")
+    with db.transaction(readonly=True) as uow:
+        referenced = uow.attachments.referenced_blobs()
+        cutoff = uow.clock.now() - grace
+    swept = blobs.sweep(referenced, older_than=cutoff, dry_run=dry_run)
+    with db.transaction() as uow:
+        record(uow, actor, AuditEvent("blobs.gc", object_type="blobs", detail={
+            "dry_run": dry_run, "grace_seconds": int(grace.total_seconds()),
+            "files": len(swept), "bytes": sum(x.size for x in swept)}))
+    return swept
 
 
 def _event(action: str, a: Attachment) -> AuditEvent:

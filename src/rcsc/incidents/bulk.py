@@ -30,12 +30,11 @@ from rcsc.core.incidents import (
     TimelineKind,
     may_transition,
 )
-from rcsc.core.observables import normalise
 from rcsc.core.permissions import Action, require
 from rcsc.errors import FieldError, PermissionDenied, ValidationFailed
 from rcsc.incidents import fields as f
-from rcsc.incidents.observables import _earliest, _kind, _latest, _level, _role
-from rcsc.incidents.service import CREATABLE, REQUIRED, _apply, _blank
+from rcsc.incidents import observables, publish
+from rcsc.incidents.service import CREATABLE, REQUIRED, apply_changes, blank_incident
 from rcsc.storage import UnitOfWork
 
 # What happens to an incident after it is filed: a workflow step, a NIS2 report
@@ -94,6 +93,7 @@ def file_many(uow: UnitOfWork, drafts: Sequence[Draft]) -> list[Incident]:
     uow.bulk.add_incidents([b.incident for b in built])
     uow.bulk.add_observables([o for b in built for o in b.observables])
     uow.bulk.add_timeline([e for b in built for e in b.timeline])
+    publish.publish_new(uow, ((b.incident, b.observables) for b in built))
     per_actor = Counter(d.actor for d in drafts)
     for actor, count in per_actor.items():
         record(uow, actor, AuditEvent("incident.bulk_create", object_type="incident",
@@ -108,9 +108,9 @@ def _build(uow: UnitOfWork, known: _Known, d: Draft) -> _Built:
     missing = [name for name in REQUIRED if d.data.get(name) in (None, "")]
     if missing:
         raise ValidationFailed([FieldError(name, "is required") for name in missing])
-    base = replace(_blank(d.actor, d.filed_at), recipients=known.recipients(d.data))
+    base = replace(blank_incident(d.actor, d.filed_at), recipients=known.recipients(d.data))
     rest = {k: v for k, v in d.data.items() if k not in known.lookups}
-    incident = _apply(uow, base, rest, CREATABLE)
+    incident = apply_changes(uow, base, rest, CREATABLE)
     timeline = [_entry(d.actor, incident.id, d.filed_at, TimelineKind.STATUS,
                        "Incident reported", to_status=Status.NEW)]
     found = _observables(incident, d)
@@ -154,30 +154,12 @@ def _observables(incident: Incident, d: Draft) -> list[Observable]:
     """As `observables.add` one by one: the same value twice widens its first/last seen."""
     found: dict[tuple[str, str], Observable] = {}
     for item in d.observables:
-        o = _observable(incident, d.filed_at, item)
+        o = observables.build(
+            incident, d.filed_at, type=item.get("type"), value=item.get("value"),
+            role=item.get("role", "ioc"), tlp=item.get("tlp"),
+            first_seen=item.get("first_seen"), last_seen=item.get("last_seen"),
+            comment=item.get("comment", ""))
         key = (o.type.value, o.value)
         old = found.get(key)
-        found[key] = o if old is None else replace(
-            old, first_seen=_earliest(old.first_seen, o.first_seen),
-            last_seen=_latest(old.last_seen, o.last_seen), tlp=o.tlp or old.tlp, role=o.role,
-            comment=o.comment or old.comment)
+        found[key] = o if old is None else observables.merge(old, o)
     return list(found.values())
-
-
-def _observable(incident: Incident, at: datetime, item: Mapping[str, Any]) -> Observable:
-    c = f.Collector()
-    kind = c.check("type", _kind, item.get("type"))
-    normal = c.check("value", lambda v: normalise(kind, v), item.get("value")) if kind else None
-    tlp = item.get("tlp")
-    level = c.check("tlp", lambda v: _level(v, incident.tlp.rank), tlp) if tlp else None
-    role = c.check("role", _role, item.get("role", "ioc"))
-    seen = (c.check("first_seen", f.moment("first_seen"), item.get("first_seen")),
-            c.check("last_seen", f.moment("last_seen"), item.get("last_seen")))
-    note = c.check("comment", f.text("comment", 2000, required=False), item.get("comment", ""))
-    if seen[0] and seen[1] and seen[0] > seen[1]:
-        c.fail("last_seen", "must not be before first_seen")
-    c.raise_if_any()
-    assert kind is not None and normal is not None and role is not None
-    return Observable(id=uuid.uuid4(), incident_id=incident.id, type=kind, value=normal,
-                      role=role, tlp=level, first_seen=seen[0], last_seen=seen[1],
-                      comment=note or "", created_at=at)

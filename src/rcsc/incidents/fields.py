@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 
 from rcsc.core.countries import normalise_country
 from rcsc.core.incidents import Severity
+from rcsc.core.observables import CVE_ID
 from rcsc.core.taxonomy import RSIT, SECTORS_BY_KEY, sector_valid
 from rcsc.core.tlp import Tlp, parse_tlp
 from rcsc.errors import FieldError, ValidationFailed
@@ -20,7 +21,7 @@ MAX_TITLE = 300
 MAX_SUMMARY = 20_000
 MAX_LIST = 200
 _TECHNIQUE = re.compile(r"^T\d{4}(\.\d{3})?$")
-_CVE = re.compile(r"^CVE-\d{4}-\d{4,7}$")
+_CVE = re.compile(rf"^{CVE_ID}$")
 
 
 class Collector:

@@ -12,12 +12,13 @@ from datetime import datetime
 
 from rcsc.accounts.audit import record
 from rcsc.core.identity import AuditEvent, Principal
-from rcsc.core.incidents import Observable, ObservableRole
+from rcsc.core.incidents import Incident, Observable, ObservableRole
 from rcsc.core.observables import ObservableType, normalise
 from rcsc.core.tlp import Tlp, parse_tlp
 from rcsc.errors import NotFound, ValidationFailed
 from rcsc.incidents import fields as f
-from rcsc.incidents.service import _editable, get, viewer_for
+from rcsc.incidents import publish
+from rcsc.incidents.service import editable, get, viewer_for
 from rcsc.storage import UnitOfWork
 
 
@@ -25,7 +26,29 @@ def add(uow: UnitOfWork, actor: Principal, incident_id: uuid.UUID, *, type: str,
         role: str = "ioc", tlp: str | None = None, first_seen: datetime | str | None = None,
         last_seen: datetime | str | None = None, comment: str = "") -> Observable:
     """Attach a value; attaching one that is there already widens its first/last seen."""
-    incident = _editable(uow, actor, incident_id, None)
+    incident = editable(uow, actor, incident_id, None)
+    observable = build(incident, uow.clock.now(), type=type, value=value, role=role, tlp=tlp,
+                       first_seen=first_seen, last_seen=last_seen, comment=comment)
+    existing = uow.incidents.find_observable(incident_id, observable.type, observable.value)
+    if existing is not None:
+        merged = merge(existing, observable)
+        uow.incidents.update_observable(merged)
+        publish.publish(uow, incident)
+        return merged
+    uow.incidents.add_observable(observable)
+    publish.publish(uow, incident)
+    record(uow, actor, AuditEvent("observable.create", object_type="observable",
+                                  object_id=str(observable.id),
+                                  detail={"incident_id": str(incident_id),
+                                          "type": observable.type.value}))
+    return observable
+
+
+def build(incident: Incident, at: datetime, *, type: str | None, value: str | None,
+          role: str = "ioc", tlp: str | None = None, first_seen: datetime | str | None = None,
+          last_seen: datetime | str | None = None, comment: str = "") -> Observable:
+    """A new observable of `incident`, checked and normalised, every invalid field reported
+    at once; nothing stored. Public so `bulk` checks exactly as `add` does."""
     c = f.Collector()
     kind = c.check("type", _kind, type)
     normal = c.check("value", lambda v: normalise(kind, v), value) if kind else None
@@ -38,23 +61,17 @@ def add(uow: UnitOfWork, actor: Principal, incident_id: uuid.UUID, *, type: str,
         c.fail("last_seen", "must not be before first_seen")
     c.raise_if_any()
     assert kind is not None and normal is not None and obs_role is not None
-    existing = uow.incidents.find_observable(incident_id, kind, normal)
-    if existing is not None:
-        merged = replace(existing, first_seen=_earliest(existing.first_seen, seen[0]),
-                         last_seen=_latest(existing.last_seen, seen[1]),
-                         tlp=level or existing.tlp, role=obs_role,
-                         comment=note or existing.comment)
-        uow.incidents.update_observable(merged)
-        return merged
-    observable = Observable(
-        id=uuid.uuid4(), incident_id=incident_id, type=kind, value=normal, role=obs_role,
-        tlp=level, first_seen=seen[0], last_seen=seen[1], comment=note or "",
-        created_at=uow.clock.now())
-    uow.incidents.add_observable(observable)
-    record(uow, actor, AuditEvent("observable.create", object_type="observable",
-                                  object_id=str(observable.id),
-                                  detail={"incident_id": str(incident_id), "type": kind.value}))
-    return observable
+    return Observable(
+        id=uuid.uuid4(), incident_id=incident.id, type=kind, value=normal, role=obs_role,
+        tlp=level, first_seen=seen[0], last_seen=seen[1], comment=note or "", created_at=at)
+
+
+def merge(old: Observable, new: Observable) -> Observable:
+    """`old` seen again as `new`: first/last seen widen, the newer role and any newer level
+    and comment win. Public so `bulk` merges repeated values exactly as `add` does."""
+    return replace(old, first_seen=_earliest(old.first_seen, new.first_seen),
+                   last_seen=_latest(old.last_seen, new.last_seen), tlp=new.tlp or old.tlp,
+                   role=new.role, comment=new.comment or old.comment)
 
 
 def _kind(value: str) -> ObservableType:
@@ -97,13 +114,14 @@ def list_for(uow: UnitOfWork, actor: Principal, incident_id: uuid.UUID) -> list[
 
 def remove(uow: UnitOfWork, actor: Principal, incident_id: uuid.UUID,
            observable_id: uuid.UUID) -> None:
-    _editable(uow, actor, incident_id, None)
+    incident = editable(uow, actor, incident_id, None)
     found = [o for o in uow.incidents.observables(viewer_for(uow, actor),
                                                   incident_id=incident_id)
              if o.id == observable_id]
     if not found:
         raise NotFound("observable", observable_id)
     uow.incidents.delete_observable(observable_id)
+    publish.publish(uow, incident)
     record(uow, actor, AuditEvent("observable.delete", object_type="observable",
                                   object_id=str(observable_id),
                                   detail={"incident_id": str(incident_id)}))

@@ -31,6 +31,7 @@ from rcsc.core.permissions import Action, require
 from rcsc.core.tlp import Tlp
 from rcsc.errors import FieldError, NotFound, PermissionDenied, PreconditionFailed, ValidationFailed
 from rcsc.incidents import fields as f
+from rcsc.incidents import publish
 from rcsc.sharing import Viewer
 from rcsc.storage import UnitOfWork
 from rcsc.storage.repos.incidents import IncidentQuery, Page
@@ -43,6 +44,8 @@ EDITABLE = frozenset({
     "critical_infrastructure", *TIME_FIELDS, "attack_techniques", "cves", "threat_actors",
     "malware", "recipient_org_ids", "recipient_community_ids", "recipient_user_ids",
 })
+# What filing may set, and what it must set; `bulk` files by the same rules, so they are
+# public like the functions that apply them.
 CREATABLE = EDITABLE | {"exercise_id"}
 REQUIRED = ("title", "rsit_class", "rsit_type", "severity", "tlp")
 
@@ -54,7 +57,9 @@ def viewer_for(uow: UnitOfWork, actor: Principal) -> Viewer | None:
     return uow.incidents.viewer(actor.user_id, actor.org_id)
 
 
-def _blank(actor: Principal, now: datetime) -> Incident:
+def blank_incident(actor: Principal, now: datetime) -> Incident:
+    """The empty incident of the actor's organisation that filing applies its fields to;
+    public so `bulk` builds incidents from exactly the same starting point."""
     assert actor.org_id is not None
     return Incident(
         id=uuid.uuid4(), title="", summary="", rsit_class="", rsit_type="",
@@ -66,9 +71,10 @@ def _blank(actor: Principal, now: datetime) -> Incident:
     )
 
 
-def _apply(uow: UnitOfWork, base: Incident, changes: Mapping[str, Any],
-           allowed: frozenset[str]) -> Incident:
-    """`base` with `changes` applied; every invalid field is reported at once."""
+def apply_changes(uow: UnitOfWork, base: Incident, changes: Mapping[str, Any],
+                  allowed: frozenset[str]) -> Incident:
+    """`base` with `changes` applied; every invalid field is reported at once. The one
+    place fields are checked, so filing, editing and `bulk` cannot drift apart."""
     c = f.Collector()
     f.unknown(changes, allowed, c)
     get = changes.get
@@ -144,7 +150,7 @@ def create(uow: UnitOfWork, actor: Principal, data: Mapping[str, Any]) -> Incide
     missing = [FieldError(name, "is required") for name in REQUIRED
                if data.get(name) in (None, "")]
     try:
-        incident = _apply(uow, _blank(actor, uow.clock.now()), data, CREATABLE)
+        incident = apply_changes(uow, blank_incident(actor, uow.clock.now()), data, CREATABLE)
     except ValidationFailed as exc:  # every error at once: the missing fields and the rest
         named = {e.field for e in missing}
         raise ValidationFailed(missing + [e for e in exc.errors if e.field not in named]) \
@@ -152,14 +158,18 @@ def create(uow: UnitOfWork, actor: Principal, data: Mapping[str, Any]) -> Incide
     if missing:
         raise ValidationFailed(missing)
     uow.incidents.add(incident)
+    publish.publish(uow, incident, observables=[])
     _timeline(uow, actor, incident.id, TimelineKind.STATUS, "Incident reported",
               to_status=Status.NEW)
     record(uow, actor, _event("incident.create", incident))
     return incident
 
 
-def _editable(uow: UnitOfWork, actor: Principal, incident_id: uuid.UUID,
-              expected_version: int | None) -> Incident:
+def editable(uow: UnitOfWork, actor: Principal, incident_id: uuid.UUID,
+             expected_version: int | None) -> Incident:
+    """The incident if the actor may change it (and it is still at `expected_version`):
+    404 unless visible, 403 unless the actor's organisation reported it. Public because
+    observables and attachments are changed under the same rule."""
     require(actor, Action.INCIDENT_WRITE)
     incident = uow.incidents.get(incident_id, viewer_for(uow, actor))
     if incident is None:
@@ -179,6 +189,7 @@ def _store(uow: UnitOfWork, before: Incident, after: Incident) -> Incident:
     if not uow.incidents.update(stored, before.version):
         raise PreconditionFailed("the incident was changed by someone else at the same time; "
                                  "reload and try again", uow.incidents.current_version(before.id))
+    publish.publish(uow, stored)
     return stored
 
 
@@ -187,8 +198,8 @@ def update(uow: UnitOfWork, actor: Principal, incident_id: uuid.UUID,
     if "status" in changes:
         raise ValidationFailed.field("status", "change the status with a transition "
                                      "(POST …/status), so it is recorded on the timeline")
-    before = _editable(uow, actor, incident_id, expected_version)
-    after = _apply(uow, before, changes, EDITABLE)
+    before = editable(uow, actor, incident_id, expected_version)
+    after = apply_changes(uow, before, changes, EDITABLE)
     if after.tlp.rank < before.tlp.rank and actor.org_id != before.owner_org_id:
         raise PermissionDenied("only the owner organisation may lower the TLP level")
     stored = _store(uow, before, after)
@@ -203,7 +214,7 @@ def transition(uow: UnitOfWork, actor: Principal, incident_id: uuid.UUID, target
     except ValueError:
         raise ValidationFailed.field("status", f"{target!r} is not one of: "
                                      f"{', '.join(s.value for s in Status)}") from None
-    before = _editable(uow, actor, incident_id, expected_version)
+    before = editable(uow, actor, incident_id, expected_version)
     if not may_transition(before.status, status):
         raise ValidationFailed.field(
             "status", f"cannot go from {before.status.value} to {status.value}")
@@ -218,7 +229,7 @@ def transition(uow: UnitOfWork, actor: Principal, incident_id: uuid.UUID, target
 
 def add_entry(uow: UnitOfWork, actor: Principal, incident_id: uuid.UUID, kind: str,
               text: str, at: datetime | None = None) -> TimelineEntry:
-    _editable(uow, actor, incident_id, None)
+    editable(uow, actor, incident_id, None)
     if kind not in (TimelineKind.NOTE, TimelineKind.ACTION):
         raise ValidationFailed.field("kind", "must be note or action")
     body = f.text("text", 20_000, required=True)(text)
@@ -247,7 +258,7 @@ def submit_milestone(uow: UnitOfWork, actor: Principal, incident_id: uuid.UUID,
     except ValueError:
         raise ValidationFailed.field("milestone", f"{milestone!r} is not one of: "
                                      f"{', '.join(m.value for m in Milestone)}") from None
-    before = _editable(uow, actor, incident_id, None)
+    before = editable(uow, actor, incident_id, None)
     if before.times.aware_at is None:
         raise ValidationFailed.field("aware_at", "set when the organisation became aware "
                                      "first: the NIS2 deadlines run from it")

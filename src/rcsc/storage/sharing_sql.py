@@ -5,24 +5,45 @@ what the viewer may not see. Tests check the two agree on random worlds.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true
 
 from rcsc.core.tlp import Tlp
 from rcsc.sharing import RULE, Relation, Viewer
-from rcsc.storage.tables import IncidentRecipientRow, IncidentRow, ObservableRow
+from rcsc.storage.tables import (
+    IncidentRecipientRow,
+    IncidentRow,
+    ObservableRow,
+    StixObjectRow,
+    StixRecipientRow,
+)
 
-R = IncidentRecipientRow
+
+@dataclass(frozen=True)
+class Recipients:
+    """Where the named recipients of one kind of item are kept: (item, kind, ref) rows."""
+
+    item: Any
+    kind: Any
+    ref: Any
 
 
-def _recipient(kind: str, item_id: Any, condition: ColumnElement[bool]) -> ColumnElement[bool]:
-    return exists(select(R.incident_id).where(R.incident_id == item_id, R.kind == kind,
-                                              condition))
+INCIDENT_RECIPIENTS = Recipients(IncidentRecipientRow.incident_id, IncidentRecipientRow.kind,
+                                 IncidentRecipientRow.ref_id)
+STIX_RECIPIENTS = Recipients(StixRecipientRow.object_pk, StixRecipientRow.kind,
+                             StixRecipientRow.ref_id)
+
+
+def _named(r: Recipients, item_id: Any, kind: str,
+           condition: ColumnElement[bool] | None = None) -> ColumnElement[bool]:
+    where = [r.item == item_id, r.kind == kind]
+    return exists(select(r.item).where(*where, *([condition] if condition is not None else [])))
 
 
 def _relation(relation: Relation, viewer: Viewer, owner: Any, author: Any,
-              item_id: Any) -> ColumnElement[bool]:
+              item_id: Any, r: Recipients) -> ColumnElement[bool]:
     match relation:
         case Relation.ANYONE:
             return true()
@@ -31,22 +52,22 @@ def _relation(relation: Relation, viewer: Viewer, owner: Any, author: Any,
         case Relation.AUTHOR:
             return author == viewer.user_id  # type: ignore[no-any-return]
         case Relation.RECIPIENT_ORG:
-            return _recipient("org", item_id, R.ref_id == viewer.org_id)
+            return _named(r, item_id, "org", r.ref == viewer.org_id)
         case Relation.RECIPIENT_COMMUNITY:
             if not viewer.community_ids:
                 return false()
-            return _recipient("community", item_id, R.ref_id.in_(viewer.community_ids))
+            return _named(r, item_id, "community", r.ref.in_(viewer.community_ids))
         case Relation.NODE_COMMUNITY:
             if not viewer.in_node_community:
                 return false()
-            return ~exists(select(R.incident_id).where(R.incident_id == item_id,
-                                                       R.kind == "community"))
+            return ~_named(r, item_id, "community")
         case Relation.RECIPIENT_USER:
-            return _recipient("user", item_id, R.ref_id == viewer.user_id)
+            return _named(r, item_id, "user", r.ref == viewer.user_id)
 
 
 def visible_clause(viewer: Viewer | None, *, tlp: Any, owner: Any, author: Any,
-                   item_id: Any) -> ColumnElement[bool]:
+                   item_id: Any, recipients: Recipients = INCIDENT_RECIPIENTS
+                   ) -> ColumnElement[bool]:
     """True for the rows whose marking `visible(viewer, marking)` accepts.
 
     Grouped by relation, not by level: `(tlp IN levels granting r) AND r` for each relation
@@ -60,7 +81,7 @@ def visible_clause(viewer: Viewer | None, *, tlp: Any, owner: Any, author: Any,
             granted.setdefault(relation, []).append(level.value)
     terms = []
     for relation in sorted(granted):
-        held = _relation(relation, viewer, owner, author, item_id)
+        held = _relation(relation, viewer, owner, author, item_id, recipients)
         if held is false():
             continue
         levels = granted[relation]
@@ -79,3 +100,13 @@ def observable_visible(viewer: Viewer | None) -> ColumnElement[bool]:
     own = visible_clause(viewer, tlp=ObservableRow.tlp, owner=IncidentRow.owner_org_id,
                          author=IncidentRow.author_id, item_id=IncidentRow.id)
     return and_(incident_visible(viewer), or_(ObservableRow.tlp.is_(None), own))
+
+
+def stix_visible(viewer: Viewer | None, row: Any = StixObjectRow) -> ColumnElement[bool]:
+    """For stored STIX object versions (`row` may be an alias of the table): visible at its
+    own level and, when it has one, at the level of what it belongs to (`context_tlp`)."""
+    own = visible_clause(viewer, tlp=row.tlp, owner=row.owner_org_id, author=row.author_id,
+                         item_id=row.pk, recipients=STIX_RECIPIENTS)
+    context = visible_clause(viewer, tlp=row.context_tlp, owner=row.owner_org_id,
+                             author=row.author_id, item_id=row.pk, recipients=STIX_RECIPIENTS)
+    return and_(own, or_(row.context_tlp.is_(None), context))

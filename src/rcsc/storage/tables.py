@@ -13,6 +13,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -279,3 +280,80 @@ class AttachmentRow(Base):
     is_malware: Mapped[bool] = mapped_column(Boolean, default=False)
     uploaded_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class CollectionRow(Base):
+    """A TAXII 2.1 collection (see `rcsc.core.exchange.Collection`)."""
+
+    __tablename__ = "taxii_collections"
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    alias: Mapped[str] = mapped_column(String(64), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    default_tlp: Mapped[str] = mapped_column(String(16))
+    community_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("communities.id"))
+    writable: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class StixObjectRow(Base):
+    """One version of a STIX object in one collection; `body` is its JSON as received, so
+    it is served back unchanged without being parsed again."""
+
+    __tablename__ = "stix_objects"
+    pk: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    collection_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("taxii_collections.id"))
+    stix_id: Mapped[str] = mapped_column(String(250))
+    type: Mapped[str] = mapped_column(String(64))
+    spec_version: Mapped[str] = mapped_column(String(8))
+    version: Mapped[datetime] = mapped_column(UtcDateTime)
+    is_latest: Mapped[bool] = mapped_column(Boolean)  # newest version in its collection
+    date_added: Mapped[datetime] = mapped_column(UtcDateTime)
+    name: Mapped[str | None] = mapped_column(String(300))
+    body: Mapped[bytes] = mapped_column(LargeBinary)
+    tlp: Mapped[str] = mapped_column(String(16))
+    # The level of what the object belongs to, when it differs (an observable stricter than
+    # its incident): the object is seen only by those who may see it at both levels.
+    context_tlp: Mapped[str | None] = mapped_column(String(16))
+    owner_org_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisations.id"))
+    author_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    origin: Mapped[str] = mapped_column(String(200))
+    received_from: Mapped[str | None] = mapped_column(String(200))
+    # What a published object was made from ("incident:<id>"): publishing it again replaces
+    # exactly these rows. None for objects received as they are.
+    source_key: Mapped[str | None] = mapped_column(String(64), index=True)
+
+    __table_args__ = (
+        UniqueConstraint("collection_id", "stix_id", "version"),
+        Index("ix_stix_objects_collection_id_date_added_pk", "collection_id", "date_added",
+              "pk"),
+        Index("ix_stix_objects_stix_id", "stix_id"),
+    )
+
+
+class StixRecipientRow(Base):
+    """Who an AMBER, AMBER+STRICT or RED object version is addressed to."""
+
+    __tablename__ = "stix_object_recipients"
+    object_pk: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"),
+        ForeignKey("stix_objects.pk", ondelete="CASCADE"), primary_key=True
+    )
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)  # org, community, user
+    ref_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+
+    __table_args__ = (Index("ix_stix_object_recipients_kind_ref_id_object_pk", "kind",
+                            "ref_id", "object_pk"),)
+
+
+class TaxiiStatusRow(Base):
+    """The outcome of one TAXII POST, readable by the poster at the status endpoint."""
+
+    __tablename__ = "taxii_status"
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    status: Mapped[str] = mapped_column(String(16))
+    request_timestamp: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    details: Mapped[Any] = mapped_column(JSON)  # {"successes": [...], "failures": [...], ...}

@@ -17,6 +17,7 @@ from rcsc.storage.repos.identity import (
     UserRepo,
 )
 from rcsc.storage.repos.incidents import IncidentRepo
+from rcsc.storage.repos.stix import StixRepo
 
 
 class UnitOfWork:
@@ -33,6 +34,7 @@ class UnitOfWork:
         self.incidents = IncidentRepo(session)
         self.attachments = AttachmentRepo(session)
         self.bulk = BulkIncidentRepo(session)
+        self.stix = StixRepo(session)
 
     def flush(self) -> None:
         """Send pending writes now, so constraint violations surface inside the service."""

@@ -14,7 +14,7 @@ from rcsc import __version__
 from rcsc.config import Settings, load_settings
 from rcsc.core.clock import Clock
 from rcsc.storage import Database
-from rcsc.web import errors
+from rcsc.web import errors, taxii
 from rcsc.web.api import attachments as attachments_api
 from rcsc.web.api import audit as audit_api
 from rcsc.web.api import health
@@ -64,7 +64,9 @@ def create_app(
     for router in (auth_pages.router, me_pages.router, admin_pages.router,
                    incident_pages.router):
         app.include_router(router, include_in_schema=False)
+    app.include_router(taxii.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(BodyLimit, max_bytes=settings.max_request_bytes,
-                       overrides=upload_limits(settings.max_attachment_bytes))
+                       overrides=upload_limits(settings.max_attachment_bytes,
+                                               settings.taxii_max_content_length))
     return app

@@ -45,6 +45,8 @@ STATUS: dict[type[RcscError], int] = {
     PayloadTooLarge: 413,
     PreconditionFailed: 412,
 }
+_TAXII_TITLES = {404: "Not found", 405: "Method not allowed", 406: "Not acceptable",
+                 413: "Payload too large", 415: "Unsupported media type"}
 _HTTP_CODES = {400: "bad-request", 404: "not-found", 405: "method-not-allowed",
                406: "not-acceptable", 413: "payload-too-large", 415: "unsupported-media-type"}
 
@@ -54,6 +56,23 @@ def status_of(exc: RcscError) -> int:
         if cls in STATUS:
             return STATUS[cls]
     return 500
+
+
+TAXII_MEDIA_TYPE = "application/taxii+json;version=2.1"
+
+
+def wants_taxii_error(request: Request) -> bool:
+    return request.url.path.startswith("/taxii2")
+
+
+def taxii_error(status: int, title: str, detail: str, errors: list[FieldError] | None = None,
+                headers: dict[str, str] | None = None) -> Response:
+    """TAXII 2.1 §3.6.1 error message; `details` names each bad field."""
+    body: dict[str, Any] = {"title": title, "description": detail, "http_status": str(status)}
+    if errors:
+        body["details"] = {e.field: e.message for e in errors}
+    return Response(orjson.dumps(body), status_code=status, media_type=TAXII_MEDIA_TYPE,
+                    headers=headers)
 
 
 def wants_problem_json(request: Request) -> bool:
@@ -105,6 +124,8 @@ def _audit_refusal(request: Request, exc: RcscError) -> None:
 def _headers_for(exc: RcscError, request: Request) -> dict[str, str]:
     if isinstance(exc, AuthenticationRequired) and request.url.path.startswith("/api/"):
         return {"WWW-Authenticate": 'Bearer realm="rcsc"'}
+    if isinstance(exc, AuthenticationRequired) and wants_taxii_error(request):
+        return {"WWW-Authenticate": 'Basic realm="rcsc-taxii"'}
     if isinstance(exc, RateLimited):
         return {"Retry-After": str(exc.retry_after_seconds)}
     return {}
@@ -117,10 +138,12 @@ async def handle_domain_error(request: Request, exc: Exception) -> Response:
         await run_in_threadpool(_audit_refusal, request, exc)
     status = status_of(exc)
     headers = _headers_for(exc, request)
+    errors = exc.errors if isinstance(exc, ValidationFailed) else None
+    if isinstance(exc, Conflict) and exc.field:
+        errors = [FieldError(exc.field, exc.detail)]
+    if wants_taxii_error(request):
+        return taxii_error(status, exc.title, exc.detail, errors, headers)
     if wants_problem_json(request):
-        errors = exc.errors if isinstance(exc, ValidationFailed) else None
-        if isinstance(exc, Conflict) and exc.field:
-            errors = [FieldError(exc.field, exc.detail)]
         return problem(request, status, exc.code, exc.title, exc.detail, errors, headers)
     if isinstance(exc, AuthenticationRequired) and request.method == "GET":
         return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
@@ -155,6 +178,9 @@ async def handle_http_exception(request: Request, exc: Exception) -> Response:
     title = {404: "Not found", 405: "Method not allowed"}.get(exc.status_code, "Error")
     detail = str(exc.detail)
     headers = dict(exc.headers or {})
+    if wants_taxii_error(request):
+        return taxii_error(exc.status_code, _TAXII_TITLES.get(exc.status_code, title), detail,
+                           headers=headers)
     if wants_problem_json(request):
         return problem(request, exc.status_code, code, title, detail, headers=headers)
     return html_error(request, exc.status_code, _(title), detail, headers)
@@ -163,6 +189,8 @@ async def handle_http_exception(request: Request, exc: Exception) -> Response:
 async def handle_unexpected(request: Request, exc: Exception) -> Response:
     log.exception("unhandled error on %s %s", request.method, request.url.path)
     detail = "an unexpected error occurred; it has been logged"
+    if wants_taxii_error(request):
+        return taxii_error(500, "Internal error", detail)
     if wants_problem_json(request):
         return problem(request, 500, "internal-error", "Internal error", detail)
     return html_error(request, 500, _("Internal error"), _(detail))

@@ -24,9 +24,15 @@ MULTIPART_OVERHEAD = 1_048_576  # headers and boundaries around one file, genero
 UPLOAD_PATHS = re.compile(r"^(?:/api/v1)?/incidents/[^/]+/attachments/?$")
 
 
-def upload_limits(max_attachment_bytes: int) -> tuple[tuple[re.Pattern[str], int], ...]:
-    """The per-path override for attachment uploads."""
-    return ((UPLOAD_PATHS, max_attachment_bytes + MULTIPART_OVERHEAD),)
+TAXII_POST_PATHS = re.compile(r"^/taxii2/[^/]+/collections/[^/]+/objects/?$")
+
+
+def upload_limits(max_attachment_bytes: int, taxii_max_content_length: int
+                  ) -> tuple[tuple[re.Pattern[str], int], ...]:
+    """The per-path overrides: attachment uploads, and TAXII envelopes (the API root's
+    max_content_length)."""
+    return ((UPLOAD_PATHS, max_attachment_bytes + MULTIPART_OVERHEAD),
+            (TAXII_POST_PATHS, taxii_max_content_length))
 
 
 class BodyLimit:

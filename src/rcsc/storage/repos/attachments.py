@@ -40,6 +40,13 @@ class AttachmentRepo:
                               .order_by(AttachmentRow.created_at, AttachmentRow.id))
         return [_attachment(r) for r in rows]
 
+    def referenced_blobs(self) -> set[tuple[str, bool]]:
+        """`(sha256, is_malware)` of every file some attachment row names, whoever may see
+        it: the blob store's garbage collector keeps exactly these (no sharing filter, so
+        never hand this to a reader)."""
+        rows = self.s.execute(select(AttachmentRow.sha256, AttachmentRow.is_malware).distinct())
+        return {(sha256, bool(sealed)) for sha256, sealed in rows}
+
 
 def _attachment(r: AttachmentRow) -> Attachment:
     return Attachment(

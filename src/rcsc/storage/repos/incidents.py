@@ -285,6 +285,14 @@ class IncidentRepo:
     def delete_observable(self, observable_id: uuid.UUID) -> None:
         self.s.execute(delete(ObservableRow).where(ObservableRow.id == observable_id))
 
+    def every_observable(self, incident_id: uuid.UUID) -> list[Observable]:
+        """All of an incident's observables, whatever their own level: for publishing the
+        incident as STIX (each object keeps its level), never to hand to a reader."""
+        rows = self.s.scalars(select(ObservableRow).where(ObservableRow.incident_id ==
+                                                          incident_id)
+                              .order_by(ObservableRow.created_at, ObservableRow.id))
+        return [_observable(r) for r in rows]
+
     def observables(self, viewer: Viewer | None, *, incident_id: uuid.UUID | None = None,
                     kind: ObservableType | None = None, values: Sequence[str] = (),
                     limit: int = 1000) -> list[Observable]:

@@ -20,12 +20,11 @@ from rcsc.core.attachments import MALWARE_ZIP_PASSWORD, Attachment, clean_filena
 from rcsc.core.identity import Principal
 from rcsc.incidents import attachments
 from rcsc.storage import Database
-from rcsc.storage.blobs import BlobStore, BlobWriter
+from rcsc.storage.blobs import BLOB_DIR, BlobStore, BlobWriter
 from rcsc.web.deps import ApiUser, StreamingApiUser, Uow, app_state
 from rcsc.web.uploads import StreamingUpload, Upload
 
 router = APIRouter(tags=["attachments"])
-BLOB_DIR = "blobs"
 DOWNLOAD_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Content-Security-Policy": "default-src 'none'; sandbox",

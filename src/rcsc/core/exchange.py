@@ -1,0 +1,114 @@
+"""What the exchange feature keeps: TAXII collections, stored STIX object versions and the
+status of each TAXII POST. Plain values; storage returns them, services decide with them."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+from rcsc.core.incidents import Recipients
+from rcsc.core.tlp import Tlp
+
+STIX_MEDIA_TYPE = "application/stix+json;version=2.1"
+TAXII_MEDIA_TYPE = "application/taxii+json;version=2.1"
+
+
+@dataclass(frozen=True)
+class Collection:
+    """A TAXII collection. Reads of it pass the sharing rule object by object; objects
+    posted to it without a TLP marking take `default_tlp` (GREEN unless set otherwise) and,
+    when it names one, its community as recipients."""
+
+    id: uuid.UUID
+    alias: str
+    title: str
+    description: str
+    default_tlp: Tlp
+    community_id: uuid.UUID | None
+    writable: bool  # members may POST; read-only collections are filled by sync or import
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class ObjectVersion:
+    """One version of a STIX object, as stored: its JSON exactly as received."""
+
+    stix_id: str
+    type: str
+    spec_version: str
+    version: datetime  # `modified`, else `created`, else the time it was added
+    date_added: datetime
+    body: bytes
+    tlp: Tlp
+    pk: int = 0
+
+
+@dataclass(frozen=True)
+class NewVersion:
+    """A version about to be stored, with the marking the sharing rule will apply."""
+
+    stix_id: str
+    type: str
+    spec_version: str
+    version: datetime
+    name: str | None
+    body: bytes
+    tlp: Tlp
+    owner_org_id: uuid.UUID
+    author_id: uuid.UUID | None
+    recipients: Recipients = field(default_factory=Recipients)
+    origin: str = ""  # the node the object first entered the federation through
+    received_from: str | None = None  # the peer or channel it came to this node by
+    source_key: str | None = None  # what this node published it from ("incident:<id>")
+    context_tlp: Tlp | None = None  # the level of what it belongs to, when that differs
+
+
+class VersionChoice(StrEnum):
+    FIRST = "first"
+    LAST = "last"
+    ALL = "all"
+
+
+@dataclass(frozen=True)
+class ObjectQuery:
+    """TAXII 2.1 §3.4.2 filters plus the keyset position of `next`."""
+
+    added_after: datetime | None = None
+    ids: frozenset[str] = frozenset()
+    types: frozenset[str] = frozenset()
+    choices: frozenset[VersionChoice] = frozenset({VersionChoice.LAST})
+    versions: frozenset[datetime] = frozenset()  # specific versions asked for
+    spec_versions: frozenset[str] = frozenset()
+    after: tuple[datetime, int] | None = None
+    limit: int = 1000
+
+
+class StatusState(StrEnum):
+    PENDING = "pending"
+    COMPLETE = "complete"
+
+
+@dataclass(frozen=True)
+class StatusDetail:
+    id: str
+    version: str
+    message: str = ""
+
+
+@dataclass(frozen=True)
+class TaxiiStatus:
+    """TAXII 2.1 §4.3.1: the outcome of one POST of an envelope."""
+
+    id: uuid.UUID
+    user_id: uuid.UUID | None
+    status: StatusState
+    request_timestamp: datetime
+    successes: tuple[StatusDetail, ...] = ()
+    failures: tuple[StatusDetail, ...] = ()
+    pendings: tuple[StatusDetail, ...] = ()
+
+    @property
+    def total_count(self) -> int:
+        return len(self.successes) + len(self.failures) + len(self.pendings)

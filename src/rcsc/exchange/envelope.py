@@ -1,0 +1,191 @@
+"""Checking incoming STIX 2.1 objects, one at a time, before anything is stored.
+
+The checks are the common properties every consumer relies on (STIX 2.1 §3: `type`, `id`,
+`spec_version`, `created`/`modified` and their order) plus the pattern of each STIX-pattern
+indicator (stix2-patterns). A bad object becomes a failure with a reason that names the
+property; the good ones beside it are unaffected.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
+from typing import Any
+
+import orjson
+
+from rcsc.core.incidents import Recipients
+from rcsc.core.tlp import Tlp
+from rcsc.errors import ValidationFailed
+from rcsc.stix.common import SCO_TYPES, parse_timestamp
+from rcsc.stix.fastpattern import pattern_problems
+from rcsc.stix.markings import tlp_of
+from rcsc.stix.recipients import read_recipients
+
+# STIX 2.1 §2.8 / §3.1: a type is 3–250 characters of a-z, 0-9 and hyphens.
+_TYPE = re.compile(r"^[a-z0-9][a-z0-9-]{1,248}[a-z0-9]$")
+# STIX 2.1 §7: meta objects whose versions are not tracked by `modified`.
+UNVERSIONED_META = frozenset({"marking-definition"})
+NAME_LENGTH = 300
+
+
+class Rejected(Exception):
+    """One object is not acceptable; `message` names the property and the rule."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Checked:
+    """An acceptable object: where it sits, what it is, how it is marked."""
+
+    stix_id: str
+    type: str
+    spec_version: str
+    version: datetime | None  # None: unversioned (an SCO); the time it is added stands in
+    version_text: str
+    name: str | None
+    tlp: Tlp | None  # None: no TLP marking; the collection's default level applies
+    recipients: Recipients
+    created_by_ref: str | None
+    body: bytes
+
+
+def check(obj: Any) -> Checked:
+    """The object as it will be stored, or Rejected."""
+    if not isinstance(obj, dict):
+        raise Rejected("is not a JSON object")
+    kind = _type(obj)
+    stix_id = _id(obj, kind)
+    spec = obj.get("spec_version", "2.1" if kind in SCO_TYPES else None)
+    if spec != "2.1":
+        raise Rejected(f"spec_version: {spec!r} is not supported; this server stores STIX 2.1"
+                       if spec is not None else "spec_version: required (\"2.1\")")
+    version, text = _version(obj, kind)
+    if kind == "indicator":
+        _indicator(obj)
+    try:
+        recipients = read_recipients(obj)
+    except ValidationFailed as exc:
+        raise Rejected("; ".join(f"{e.field}: {e.message}" for e in exc.errors)) from None
+    name = obj.get("name")
+    return Checked(
+        stix_id=stix_id, type=kind, spec_version=spec, version=version, version_text=text,
+        name=name[:NAME_LENGTH] if isinstance(name, str) else None, tlp=_marking(obj),
+        recipients=recipients,
+        created_by_ref=obj.get("created_by_ref") if isinstance(
+            obj.get("created_by_ref"), str) else None,
+        body=orjson.dumps(obj))
+
+
+def label(obj: Any, index: int) -> tuple[str, str]:
+    """(id, version) to name an object in a status, as well as it can be named."""
+    if isinstance(obj, dict):
+        given = obj.get("id")
+        ident = given if isinstance(given, str) else f"objects[{index}]"
+        version = obj.get("modified") or obj.get("created") or ""
+        return ident, version if isinstance(version, str) else ""
+    return f"objects[{index}]", ""
+
+
+def _type(obj: dict[str, Any]) -> str:
+    kind = obj.get("type")
+    if not isinstance(kind, str) or not _TYPE.match(kind):
+        raise Rejected(f"type: {kind!r} is not a STIX type (3-250 characters: a-z, 0-9, -)")
+    return kind
+
+
+def _id(obj: dict[str, Any], kind: str) -> str:
+    ident = obj.get("id")
+    if not isinstance(ident, str):
+        raise Rejected("id: required, such as indicator--<UUID>")
+    prefix, _, tail = ident.partition("--")
+    if prefix != kind:
+        raise Rejected(f"id: {ident!r} must start with its type, {kind}--")
+    try:
+        uuid.UUID(tail)
+    except ValueError:
+        raise Rejected(f"id: {ident!r} does not end in a UUID") from None
+    return ident
+
+
+@lru_cache(maxsize=4096)
+def _parsed(text: str, name: str) -> datetime | str:
+    """A timestamp, or why it is not one. Objects of one feed share a handful of times, so
+    each distinct text is parsed once."""
+    try:
+        return parse_timestamp(text, name)
+    except ValidationFailed as exc:
+        return exc.errors[0].field + ": " + exc.errors[0].message
+
+
+def _time(obj: dict[str, Any], name: str) -> datetime | None:
+    if name not in obj:
+        return None
+    text = obj[name]
+    found = _parsed(text, name) if isinstance(text, str) else \
+        f"{name}: {text!r} is not a STIX timestamp"
+    if isinstance(found, str):
+        raise Rejected(found)
+    return found
+
+
+def _version(obj: dict[str, Any], kind: str) -> tuple[datetime | None, str]:
+    """STIX 2.1 §3.6: an object's version is its `modified` (SDOs, SROs), else `created`;
+    SCOs have neither."""
+    created, modified = _time(obj, "created"), _time(obj, "modified")
+    versioned = kind not in SCO_TYPES and kind not in UNVERSIONED_META
+    if versioned and created is None:
+        raise Rejected("created: required on a STIX domain or relationship object")
+    if versioned and modified is None and not kind.startswith("x-"):
+        raise Rejected("modified: required on a STIX domain or relationship object")
+    if created and modified and modified < created:
+        raise Rejected("modified: must not be earlier than created")
+    if modified is not None:
+        return modified, str(obj["modified"])
+    if created is not None:
+        return created, str(obj["created"])
+    return None, ""
+
+
+def _indicator(obj: dict[str, Any]) -> None:
+    pattern = obj.get("pattern")
+    if not isinstance(pattern, str) or not pattern:
+        raise Rejected("pattern: required on an indicator")
+    if obj.get("pattern_type") == "stix":
+        problems = pattern_problems(pattern)
+        if problems:
+            raise Rejected(f"pattern: not a valid STIX pattern ({problems[0]})")
+
+
+def _marking(obj: dict[str, Any]) -> Tlp | None:
+    """The strictest TLP marking on the object or on any of its parts (granular markings):
+    an object is shown only to those who may see all of it. A marking property of the wrong
+    shape refuses the object: read loosely, it could turn RED into the default level."""
+    refs = obj.get("object_marking_refs", [])
+    if not isinstance(refs, list) or not all(isinstance(r, str) for r in refs):
+        raise Rejected("object_marking_refs: must be a list of marking-definition ids")
+    found = list(refs)
+    granular = obj.get("granular_markings", [])
+    if not isinstance(granular, list):
+        raise Rejected("granular_markings: must be a list of granular markings")
+    for index, item in enumerate(granular):
+        ref = item.get("marking_ref") if isinstance(item, dict) else None
+        lang = item.get("lang") if isinstance(item, dict) else None
+        if not (isinstance(ref, str) or isinstance(lang, str)) or not isinstance(
+                item.get("selectors"), list):
+            raise Rejected(f"granular_markings.{index}: needs selectors and a marking_ref "
+                           "(or lang)")
+        if isinstance(ref, str):
+            found.append(ref)
+    return _strictest(tuple(found))
+
+
+@lru_cache(maxsize=1024)
+def _strictest(refs: tuple[str, ...]) -> Tlp | None:
+    return tlp_of(refs)
