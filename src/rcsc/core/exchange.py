@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from rcsc.core.incidents import Recipients
@@ -13,6 +13,8 @@ from rcsc.core.tlp import Tlp
 
 STIX_MEDIA_TYPE = "application/stix+json;version=2.1"
 TAXII_MEDIA_TYPE = "application/taxii+json;version=2.1"
+# date_added steps by this within one write, so every version has its own time
+TICK = timedelta(microseconds=1)
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 import orjson
@@ -20,6 +20,7 @@ import orjson
 from rcsc.accounts.audit import record
 from rcsc.core.exchange import (
     STIX_MEDIA_TYPE,
+    TICK,
     Collection,
     NewVersion,
     ObjectQuery,
@@ -37,14 +38,12 @@ from rcsc.exchange import collections
 from rcsc.exchange.envelope import Checked, Rejected, check, label
 from rcsc.exchange.query import encode_next
 from rcsc.incidents.service import viewer_for
-from rcsc.sharing import Viewer
 from rcsc.stix.common import timestamp
 from rcsc.stix.ids import uuid_of
 from rcsc.storage import UnitOfWork
 
 AUDITED = frozenset({Tlp.AMBER_STRICT, Tlp.RED})
 AUDIT_IDS = 100  # ids named in one audit row; the count is always exact
-TICK = timedelta(microseconds=1)
 
 
 @dataclass(frozen=True)
@@ -60,21 +59,17 @@ class Page:
         return encode_next(last.date_added, last.pk) if self.more and last else None
 
     @property
-    def first_added(self) -> datetime | None:
-        return min((i.date_added for i in self.items), default=None)
+    def first_added(self) -> datetime | None:  # pages are in date_added order
+        return self.items[0].date_added if self.items else None
 
     @property
     def last_added(self) -> datetime | None:
-        return max((i.date_added for i in self.items), default=None)
+        return self.items[-1].date_added if self.items else None
 
 
 def added_text(moment: datetime) -> str:
     """date_added as TAXII writes it: UTC, to the microsecond (§3.2 asks at least ms)."""
     return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def _viewer(uow: UnitOfWork, actor: Principal) -> Viewer | None:
-    return viewer_for(uow, actor)
 
 
 def _readable(uow: UnitOfWork, actor: Principal, key: str) -> Collection:
@@ -94,7 +89,7 @@ def _note_restricted(uow: UnitOfWork, actor: Principal, collection: Collection,
 def objects(uow: UnitOfWork, actor: Principal, key: str, q: ObjectQuery) -> Page:
     """GET …/objects/ (and …/objects/{id}/ with `q.ids` set)."""
     collection = _readable(uow, actor, key)
-    items, more = uow.stix.page(_viewer(uow, actor), collection.id, q)
+    items, more = uow.stix.page(viewer_for(uow, actor), collection.id, q)
     _note_restricted(uow, actor, collection, items, "intel.read")
     return Page(items, more)
 
@@ -113,7 +108,7 @@ def versions(uow: UnitOfWork, actor: Principal, key: str, stix_id: str,
     asked = replace(q, ids=frozenset({stix_id}), choices=frozenset({VersionChoice.ALL}),
                     versions=frozenset())
     collection = _readable(uow, actor, key)
-    items, more = uow.stix.page(_viewer(uow, actor), collection.id, asked)
+    items, more = uow.stix.page(viewer_for(uow, actor), collection.id, asked)
     if not items and q.after is None:
         raise NotFound("object", stix_id)
     return Page(items, more)
@@ -136,7 +131,7 @@ def manifest(page: Page) -> bytes:
         body["next"] = page.next
     if page.items:
         body["objects"] = [{"id": i.stix_id, "date_added": added_text(i.date_added),
-                            "version": _version_text(i), "media_type": STIX_MEDIA_TYPE}
+                            "version": version_text(i.version), "media_type": STIX_MEDIA_TYPE}
                            for i in page.items]
     return orjson.dumps(body)
 
@@ -147,7 +142,7 @@ def versions_resource(page: Page) -> bytes:
     if page.next:
         body["next"] = page.next
     if page.items:
-        body["versions"] = [_version_text(i) for i in page.items]
+        body["versions"] = [version_text(i.version) for i in page.items]
     return orjson.dumps(body)
 
 
@@ -156,9 +151,6 @@ def version_text(version: datetime) -> str:
     it has more (the time an SCO was added)."""
     return added_text(version) if version.microsecond % 1000 else timestamp(version)
 
-
-def _version_text(item: ObjectVersion) -> str:
-    return version_text(item.version)
 
 
 # --- writing ------------------------------------------------------------------------------
@@ -321,7 +313,7 @@ def delete_object(uow: UnitOfWork, actor: Principal, key: str, stix_id: str,
     collection = _readable(uow, actor, key)
     if actor.org_id is None:
         raise NotFound("object", stix_id)
-    removed = uow.stix.delete(_viewer(uow, actor), collection.id, stix_id, q, actor.org_id)
+    removed = uow.stix.delete(viewer_for(uow, actor), collection.id, stix_id, q, actor.org_id)
     if not removed:
         raise NotFound("object", stix_id)
     record(uow, actor, AuditEvent("intel.delete", object_type="stix", object_id=stix_id,

@@ -14,11 +14,11 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import orjson
 
-from rcsc.core.exchange import Collection, NewVersion
+from rcsc.core.exchange import TICK, Collection, NewVersion
 from rcsc.core.incidents import Incident, Observable, Recipients
 from rcsc.core.tlp import Tlp
 from rcsc.stix.bundle import definitions_for, incident_objects
@@ -28,7 +28,6 @@ from rcsc.storage import UnitOfWork
 
 ALIAS = "incidents"
 DEFINITIONS = "definitions"  # the source key of the marking and extension definitions
-TICK = timedelta(microseconds=1)
 
 
 def collection(uow: UnitOfWork) -> Collection:
@@ -84,7 +83,7 @@ def publish(uow: UnitOfWork, incident: Incident,
     objects = incident_objects(incident, found)
     versions = _versions(incident, objects, first, _source(incident.id), incident.tlp)
     uow.stix.replace_source(target.id, _source(incident.id), versions, first)
-    _definitions(uow, target, incident, objects)
+    _definitions(uow, target, incident, objects, first + TICK * len(versions))
 
 
 def publish_new(uow: UnitOfWork, filed: Iterable[tuple[Incident, list[Observable]]]) -> None:
@@ -107,18 +106,18 @@ def publish_new(uow: UnitOfWork, filed: Iterable[tuple[Incident, list[Observable
     uow.stix.add_versions(target.id, versions, first, {})
     # SCOs are shared by every incident that names the same value: mark the newest.
     uow.stix.refresh_latest(target.id, {v.stix_id for v in versions if v.type in SCO_TYPES})
-    _definitions(uow, target, last, everything)
+    _definitions(uow, target, last, everything, first + TICK * len(versions))
 
 
 def _definitions(uow: UnitOfWork, target: Collection, incident: Incident,
-                 objects: list[StixObject]) -> None:
+                 objects: list[StixObject], first: datetime) -> None:
     """The TLP 2.0 marking definitions and RCSC's extension definitions, once, as CLEAR
-    (they are public): a consumer can resolve every marking and extension id."""
+    (they are public): a consumer can resolve every marking and extension id. `first` is
+    the next free date_added of this write (its turn is taken already)."""
     wanted = [*marking_definitions(), *definitions_for(objects)]
     stored = uow.stix.stored_versions(target.id, (d["id"] for d in wanted))
     missing = [d for d in {d["id"]: d for d in wanted}.values() if d["id"] not in stored]
     if missing:
-        first = uow.stix.next_date_added(target.id, uow.clock.now())
         versions = _versions(incident, missing, first, DEFINITIONS, Tlp.CLEAR, Recipients())
         clear = [replace(v, tlp=Tlp.CLEAR, author_id=None) for v in versions]
         uow.stix.add_versions(target.id, clear, first, {})

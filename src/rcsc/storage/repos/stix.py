@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import (
@@ -30,6 +30,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session, aliased
 
 from rcsc.core.exchange import (
+    TICK,
     Collection,
     NewVersion,
     ObjectQuery,
@@ -45,7 +46,6 @@ from rcsc.storage.sharing_sql import stix_visible
 from rcsc.storage.tables import CollectionRow, StixObjectRow, StixRecipientRow, TaxiiStatusRow
 
 Obj = StixObjectRow
-TICK = timedelta(microseconds=1)
 _COLUMNS = (Obj.pk, Obj.stix_id, Obj.type, Obj.spec_version, Obj.version, Obj.date_added,
             Obj.body, Obj.tlp)
 _KINDS = (("org", "org_ids"), ("community", "community_ids"), ("user", "user_ids"))
