@@ -71,7 +71,7 @@ def test_poller_receives_a_version_that_committed_after_its_bookmark(
                 return _add(other, actor, fast)
 
         thread, outcome = _in_thread(later)
-        _wait_for_a_lock_wait(pg)  # the second writer waits for this one's commit
+        _wait_for_a_lock_wait(pg, thread, outcome)  # the second writer waits for our commit
         assert _ids(_read(pg, actor, ObjectQuery())) == []  # nothing committed yet
     thread.join(timeout=30)
     assert not thread.is_alive() and isinstance(outcome[0], TaxiiStatus), outcome
@@ -82,11 +82,18 @@ def test_poller_receives_a_version_that_committed_after_its_bookmark(
     assert _ids(_read(pg, actor, bookmark)) == [fast["id"]]
 
 
-def _wait_for_a_lock_wait(db: Database) -> None:
+def _wait_for_a_lock_wait(db: Database, thread: threading.Thread, outcome: list[object]) -> None:
+    """PostgreSQL reads backend activity once per transaction, so each look runs in a
+    transaction of its own (autocommit); a writer that ended instead of waiting fails now."""
     waiting = text("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
                    "AND datname = current_database()")
-    with db.engine.connect() as conn:
-        poll(lambda: bool(conn.execute(waiting).scalar()), 30, "a transaction waiting on a lock")
+
+    def died() -> str | None:
+        return None if thread.is_alive() else f"the second writer ended: {outcome!r}"
+
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        poll(lambda: bool(conn.execute(waiting).scalar()), 30,
+             "a transaction waiting on a lock", died=died)
 
 
 def _in_thread(work: Callable[[], TaxiiStatus]) -> tuple[threading.Thread, list[object]]:
@@ -116,7 +123,7 @@ def test_same_object_in_two_overlapping_envelopes_is_stored_once_and_both_succee
                 return _add(other, second, shared, own)
 
         thread, outcome = _in_thread(later)
-        _wait_for_a_lock_wait(pg)  # the other envelope waits for this one's commit
+        _wait_for_a_lock_wait(pg, thread, outcome)  # the other envelope waits for our commit
     thread.join(timeout=30)
     assert not thread.is_alive()
     (status,) = outcome
