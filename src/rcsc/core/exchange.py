@@ -73,6 +73,28 @@ class VersionChoice(StrEnum):
     ALL = "all"
 
 
+PEER_PREFIX = "peer:"  # received_from of an object another node sent: "peer:<its org id>"
+
+
+def peer_label(peer_org_id: uuid.UUID) -> str:
+    """`received_from` of the objects a peer node (run by that organisation) sent here."""
+    return f"{PEER_PREFIX}{peer_org_id}"
+
+
+@dataclass(frozen=True)
+class Boundary:
+    """Reading for another node: what may cross to the node run by `peer_org_id`, on top of
+    what that organisation may see here. RED never leaves; AMBER+STRICT that came from
+    another node is never forwarded; nothing goes back to the node it came from, nor to
+    the organisation that made it."""
+
+    peer_org_id: uuid.UUID
+
+    @property
+    def label(self) -> str:
+        return peer_label(self.peer_org_id)
+
+
 @dataclass(frozen=True)
 class ObjectQuery:
     """TAXII 2.1 §3.4.2 filters plus the keyset position of `next`."""
@@ -85,6 +107,7 @@ class ObjectQuery:
     spec_versions: frozenset[str] = frozenset()
     after: tuple[datetime, int] | None = None
     limit: int = 1000
+    boundary: Boundary | None = None  # set when a peer node reads (federation rules)
 
 
 class StatusState(StrEnum):
@@ -97,6 +120,10 @@ class StatusDetail:
     id: str
     version: str
     message: str = ""
+    # For successes, what storing it did: "created" (a new object), "updated" (a new version
+    # of a stored object) or "unchanged" (that version was stored already). Not part of the
+    # TAXII status resource; imports report it.
+    outcome: str = ""
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from rcsc.accounts.audit import record
 from rcsc.core.exchange import (
     STIX_MEDIA_TYPE,
     TICK,
+    Boundary,
     Collection,
     NewVersion,
     ObjectQuery,
@@ -29,6 +30,7 @@ from rcsc.core.exchange import (
     StatusState,
     TaxiiStatus,
     VersionChoice,
+    peer_label,
 )
 from rcsc.core.identity import AuditEvent, Principal, Role
 from rcsc.core.permissions import Action, require
@@ -86,10 +88,17 @@ def _note_restricted(uow: UnitOfWork, actor: Principal, collection: Collection,
                                               "ids": restricted[:AUDIT_IDS]}))
 
 
+def for_caller(actor: Principal, q: ObjectQuery) -> ObjectQuery:
+    """A peer node reads across the federation boundary (`core.exchange.Boundary`)."""
+    if Role.PEER in actor.roles and actor.org_id is not None:
+        return replace(q, boundary=Boundary(actor.org_id))
+    return q
+
+
 def objects(uow: UnitOfWork, actor: Principal, key: str, q: ObjectQuery) -> Page:
     """GET …/objects/ (and …/objects/{id}/ with `q.ids` set)."""
     collection = _readable(uow, actor, key)
-    items, more = uow.stix.page(viewer_for(uow, actor), collection.id, q)
+    items, more = uow.stix.page(viewer_for(uow, actor), collection.id, for_caller(actor, q))
     _note_restricted(uow, actor, collection, items, "intel.read")
     return Page(items, more)
 
@@ -108,7 +117,7 @@ def versions(uow: UnitOfWork, actor: Principal, key: str, stix_id: str,
     asked = replace(q, ids=frozenset({stix_id}), choices=frozenset({VersionChoice.ALL}),
                     versions=frozenset())
     collection = _readable(uow, actor, key)
-    items, more = uow.stix.page(viewer_for(uow, actor), collection.id, asked)
+    items, more = uow.stix.page(viewer_for(uow, actor), collection.id, for_caller(actor, asked))
     if not items and q.after is None:
         raise NotFound("object", stix_id)
     return Page(items, more)
@@ -261,13 +270,14 @@ def _plan(uow: UnitOfWork, actor: Principal, collection: Collection,
         if checked.version is None and any(o == owner for _, o in pairs) or \
                 checked.version is not None and any(v == checked.version for v, _ in pairs):
             plan.successes.append(StatusDetail(checked.stix_id, checked.version_text,
-                                               "already stored: unchanged"))
+                                               "already stored: unchanged", "unchanged"))
             continue
         version = checked.version or first + TICK * len(plan.fresh)  # an SCO: when added
+        outcome = "updated" if pairs else "created"
         pairs.add((version, owner))
         plan.fresh.append(_new(actor, collection, checked, version, owner, origin))
         plan.successes.append(StatusDetail(checked.stix_id, checked.version_text or
-                                           version_text(version)))
+                                           version_text(version), outcome=outcome))
     return plan
 
 
@@ -281,7 +291,15 @@ def _new(actor: Principal, collection: Collection, checked: Checked, version: da
         stix_id=checked.stix_id, type=checked.type, spec_version=checked.spec_version,
         version=version, name=checked.name, body=checked.body, tlp=tlp,
         owner_org_id=owner, author_id=actor.user_id, recipients=recipients, origin=origin,
-        received_from=f"taxii:{actor.email}")
+        received_from=received_from(actor))
+
+
+def received_from(actor: Principal) -> str:
+    """Provenance: a peer node by its organisation (the label the boundary reads), anyone
+    else by their account."""
+    if Role.PEER in actor.roles and actor.org_id is not None:
+        return peer_label(actor.org_id)
+    return f"taxii:{actor.email}"
 
 
 def status(uow: UnitOfWork, actor: Principal, status_id: uuid.UUID) -> TaxiiStatus:

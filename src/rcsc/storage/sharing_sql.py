@@ -8,8 +8,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true
+from sqlalchemy import ColumnElement, and_, exists, false, not_, or_, select, true
 
+from rcsc.core.exchange import PEER_PREFIX, Boundary
 from rcsc.core.tlp import Tlp
 from rcsc.sharing import RULE, Relation, Viewer
 from rcsc.storage.tables import (
@@ -110,3 +111,20 @@ def stix_visible(viewer: Viewer | None, row: Any = StixObjectRow) -> ColumnEleme
     context = visible_clause(viewer, tlp=row.context_tlp, owner=row.owner_org_id,
                              author=row.author_id, item_id=row.pk, recipients=STIX_RECIPIENTS)
     return and_(own, or_(row.context_tlp.is_(None), context))
+
+
+def boundary_clause(boundary: Boundary, row: Any = StixObjectRow) -> ColumnElement[bool]:
+    """What may cross to a peer node (see `core.exchange.Boundary`), in SQL; applied on top
+    of `stix_visible` for the peer's organisation."""
+    strict = Tlp.AMBER_STRICT.value
+    red = Tlp.RED.value
+    received_from_peer = row.received_from.startswith(PEER_PREFIX)
+    return and_(
+        row.tlp != red,
+        or_(row.context_tlp.is_(None), row.context_tlp != red),
+        or_(row.received_from.is_(None),
+            and_(row.received_from != boundary.label,
+                 not_(and_(received_from_peer,
+                           or_(row.tlp == strict, row.context_tlp == strict))))),
+        row.owner_org_id != boundary.peer_org_id,
+    )

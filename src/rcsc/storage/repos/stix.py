@@ -42,7 +42,7 @@ from rcsc.core.exchange import (
 )
 from rcsc.core.tlp import Tlp
 from rcsc.sharing import Viewer
-from rcsc.storage.sharing_sql import stix_visible
+from rcsc.storage.sharing_sql import boundary_clause, stix_visible
 from rcsc.storage.tables import CollectionRow, StixObjectRow, StixRecipientRow, TaxiiStatusRow
 
 Obj = StixObjectRow
@@ -262,6 +262,8 @@ class StixRepo:
         if q.after is not None:
             at, pk = q.after
             stmt = stmt.where(or_(Obj.date_added > at, and_(Obj.date_added == at, Obj.pk > pk)))
+        if q.boundary is not None:
+            stmt = stmt.where(boundary_clause(q.boundary))
         rows = self.s.execute(stmt.order_by(Obj.date_added, Obj.pk).limit(q.limit + 1)).all()
         return [_version(r) for r in rows[:q.limit]], len(rows) > q.limit
 
