@@ -141,3 +141,23 @@ class TaxiiStatus:
     @property
     def total_count(self) -> int:
         return len(self.successes) + len(self.failures) + len(self.pendings)
+
+
+@dataclass(frozen=True)
+class ObjectSearch:
+    """A search over the newest visible version of every stored STIX object, newest first:
+    `text` is found in the object's name (any case), as its id, or anywhere in its JSON
+    (exact case, so values such as hashes and domains match as stored)."""
+
+    text: str = ""
+    types: frozenset[str] = frozenset()
+    collection_id: uuid.UUID | None = None
+    before: tuple[datetime, int] | None = None  # keyset: (date_added, pk) of the last hit
+    limit: int = 50
+
+
+@dataclass(frozen=True)
+class ObjectHit:
+    version: ObjectVersion
+    name: str | None
+    collection_alias: str

@@ -18,6 +18,7 @@ from rcsc.storage.repos.identity import (
 )
 from rcsc.storage.repos.incidents import IncidentRepo
 from rcsc.storage.repos.stix import StixRepo
+from rcsc.storage.repos.stix_search import StixSearchRepo
 
 
 class UnitOfWork:
@@ -35,6 +36,7 @@ class UnitOfWork:
         self.attachments = AttachmentRepo(session)
         self.bulk = BulkIncidentRepo(session)
         self.stix = StixRepo(session)
+        self.stix_search = StixSearchRepo(session)
 
     def flush(self) -> None:
         """Send pending writes now, so constraint violations surface inside the service."""

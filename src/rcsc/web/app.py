@@ -20,6 +20,7 @@ from rcsc.web.api import audit as audit_api
 from rcsc.web.api import health
 from rcsc.web.api import identity as identity_api
 from rcsc.web.api import incidents as incidents_api
+from rcsc.web.api import intel as intel_api
 from rcsc.web.api import public as public_api
 from rcsc.web.api import tokens as tokens_api
 from rcsc.web.i18n import load_catalogues
@@ -27,6 +28,7 @@ from rcsc.web.limits import BodyLimit, upload_limits
 from rcsc.web.pages import admin as admin_pages
 from rcsc.web.pages import auth as auth_pages
 from rcsc.web.pages import incidents as incident_pages
+from rcsc.web.pages import intel as intel_pages
 from rcsc.web.pages import me as me_pages
 from rcsc.web.pages.render import make_environment
 from rcsc.web.state import AppState
@@ -59,10 +61,11 @@ def create_app(
     errors.install(app)
     app.include_router(health.router)
     for router in (identity_api.router, tokens_api.router, audit_api.router,
-                   attachments_api.router, incidents_api.router, public_api.router):
+                   attachments_api.router, incidents_api.router, public_api.router,
+                   intel_api.router):
         app.include_router(router, prefix="/api/v1")
     for router in (auth_pages.router, me_pages.router, admin_pages.router,
-                   incident_pages.router):
+                   incident_pages.router, intel_pages.router):
         app.include_router(router, include_in_schema=False)
     app.include_router(taxii.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -1,0 +1,91 @@
+"""Search over the STIX objects stored on this node (any type: threat actors, malware,
+reports, indicators, SCOs …): the newest version of each that the caller may see.
+
+Like every read, it goes through the sharing rule in SQL, and hits at AMBER+STRICT or RED
+are audited as `intel.read`.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+import orjson
+
+from rcsc.accounts.audit import record
+from rcsc.core.exchange import ObjectHit, ObjectSearch
+from rcsc.core.identity import AuditEvent, Principal
+from rcsc.core.permissions import Action, require
+from rcsc.errors import FieldError, ValidationFailed
+from rcsc.exchange import collections
+from rcsc.exchange.taxii import AUDIT_IDS, AUDITED
+from rcsc.incidents.service import viewer_for
+from rcsc.storage import UnitOfWork
+
+MAX_TEXT = 500
+MAX_LIMIT = 200
+DEFAULT_LIMIT = 50
+_TYPE = re.compile(r"^[a-z0-9][a-z0-9-]{1,248}[a-z0-9]$")
+
+
+@dataclass(frozen=True)
+class Hits:
+    items: list[ObjectHit]
+    next: str | None  # the cursor of the following page, None on the last
+
+
+def _cursor(hit: ObjectHit) -> str:
+    raw = orjson.dumps([hit.version.date_added.isoformat(), hit.version.pk])
+    return base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
+
+
+def _position(cursor: str) -> tuple[datetime, int]:
+    try:
+        moment, pk = orjson.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        at = datetime.fromisoformat(moment)
+        if at.tzinfo is None or not isinstance(pk, int):
+            raise ValueError(cursor)
+    except (ValueError, TypeError):  # binascii and orjson errors are ValueErrors
+        raise ValidationFailed.field("cursor", "is not a cursor this search gave out; start "
+                                               "again without it") from None
+    return at, pk
+
+
+def query(text: str = "", types: list[str] | None = None, cursor: str = "",
+          limit: int = DEFAULT_LIMIT) -> ObjectSearch:
+    """The search asked for, or ValidationFailed naming every bad field."""
+    errors: list[FieldError] = []
+    text = text.strip()
+    if len(text) > MAX_TEXT:
+        errors.append(FieldError("q", f"at most {MAX_TEXT} characters"))
+    kinds = [t.strip() for t in types or [] if t.strip()]
+    errors += [FieldError("type", f"{t!r} is not a STIX type") for t in kinds
+               if not _TYPE.match(t)]
+    if not 1 <= limit <= MAX_LIMIT:
+        errors.append(FieldError("limit", f"must be between 1 and {MAX_LIMIT}"))
+    before = None
+    if cursor:
+        try:
+            before = _position(cursor)
+        except ValidationFailed as exc:
+            errors += exc.errors
+    if errors:
+        raise ValidationFailed(errors)
+    return ObjectSearch(text=text, types=frozenset(kinds), before=before, limit=limit)
+
+
+def search(uow: UnitOfWork, actor: Principal, q: ObjectSearch,
+           collection: str | None = None) -> Hits:
+    require(actor, Action.INTEL_READ)
+    if collection:
+        found = collections.get(uow, actor, collection).collection
+        q = ObjectSearch(text=q.text, types=q.types, collection_id=found.id, before=q.before,
+                         limit=q.limit)
+    items, more = uow.stix_search.search(viewer_for(uow, actor), q)
+    restricted = [hit.version.stix_id for hit in items if hit.version.tlp in AUDITED]
+    if restricted:
+        record(uow, actor, AuditEvent("intel.read", object_type="search", detail={
+            "q": q.text, "count": len(restricted), "ids": restricted[:AUDIT_IDS]}))
+    return Hits(items, _cursor(items[-1]) if more and items else None)
