@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import random
 import uuid
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -33,16 +34,19 @@ def _pattern(rng: random.Random, n: int) -> tuple[str, str]:
 
 
 def indicators(count: int, seed: int = 2104) -> list[dict[str, Any]]:
+    return list(generate(count, seed))
+
+
+def generate(count: int, seed: int = 2104) -> Iterator[dict[str, Any]]:
+    """The same objects as `indicators`, one at a time (a million need not be in memory)."""
     rng = random.Random(seed)
-    objects = []
     for n in range(count):
         at = stamp(EPOCH + timedelta(seconds=n, milliseconds=n % 1000))
         what, pattern = _pattern(rng, n)
-        objects.append({
+        yield {
             "type": "indicator", "spec_version": "2.1",
             "id": f"indicator--{uuid.UUID(int=rng.getrandbits(128), version=4)}",
             "created": at, "modified": at, "name": f"Bench {what} indicator {n}",
             "indicator_types": ["malicious-activity"], "pattern": pattern,
             "pattern_type": "stix", "valid_from": at, "object_marking_refs": [TLP_GREEN],
-        })
-    return objects
+        }

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -75,15 +75,25 @@ def _wait(c: Collection, status: dict[str, Any]) -> dict[str, Any]:
     return status
 
 
-def ingest(c: Collection, objects: Sequence[dict[str, Any]], envelope: int) -> tuple[float, str]:
+@dataclass
+class Ingest:
+    seconds: float
+    cut: str  # the time just before the last POST, when every earlier envelope was complete
+    posted: int  # objects posted (fewer than asked when the budget ran out)
+
+
+def ingest(c: Collection, objects: Sequence[dict[str, Any]], envelope: int,
+           budget: float = math.inf) -> Ingest:
     """POST the envelopes one after another, each followed through its status resource to
-    'complete' (as taxii2-client's add_objects does by default). Seconds for all; and the
-    time just before the last POST, when every earlier envelope was complete."""
+    'complete' (as taxii2-client's add_objects does by default). No envelope is started
+    once `budget` seconds have gone (medallion slows as its collection grows)."""
     bodies = [orjson.dumps({"objects": objects[i:i + envelope]})
               for i in range(0, len(objects), envelope)]
     sizes = [min(envelope, len(objects) - i) for i in range(0, len(objects), envelope)]
-    cut, started = "", time.perf_counter()
+    cut, posted, started = "", 0, time.perf_counter()
     for body, size in zip(bodies, sizes, strict=True):
+        if time.perf_counter() - started > budget:
+            break
         cut = taxii_time(datetime.now(UTC))
         answer = c.http.post(c.url + "objects/", content=body, headers={"Content-Type": TAXII})
         if answer.status_code != 202:
@@ -92,22 +102,40 @@ def ingest(c: Collection, objects: Sequence[dict[str, Any]], envelope: int) -> t
         if status["success_count"] != size:
             raise RuntimeError(f"{status['success_count']} of {size} objects added; "
                                f"failures: {status.get('failures', [])[:3]}")
-    return time.perf_counter() - started, cut
+        posted += size
+    return Ingest(time.perf_counter() - started, cut, posted)
 
 
-def page_all(c: Collection, limit: int) -> tuple[float, list[str]]:
-    """Every object of the collection, `limit` at a time, following `next` while `more`."""
+@dataclass
+class Paging:
+    seconds: float
+    ids: list[str]
+    complete: bool  # False: the budget ran out (or one page took longer than it)
+
+
+def page_all(c: Collection, limit: int, budget: float = math.inf,
+             every: Callable[[int], None] | None = None) -> Paging:
+    """The objects of the collection, `limit` at a time, following `next` while `more`;
+    `every(count)` after each page. No page is asked for once `budget` seconds have gone,
+    and a page that takes longer than the budget is given up."""
     ids: list[str] = []
     params = {"limit": str(limit)}
+    timeout = httpx.Timeout(3600 if budget == math.inf else budget, connect=10)
     started = time.perf_counter()
-    while True:
-        answer = c.http.get(c.url + "objects/", params=params)
+    while time.perf_counter() - started <= budget:
+        try:
+            answer = c.http.get(c.url + "objects/", params=params, timeout=timeout)
+        except httpx.ReadTimeout:
+            break
         answer.raise_for_status()
         page = orjson.loads(answer.content)
         ids += [o["id"] for o in page.get("objects", [])]
+        if every:
+            every(len(ids))
         if not page.get("more"):
-            return time.perf_counter() - started, ids
+            return Paging(time.perf_counter() - started, ids, True)
         params = {"limit": str(limit), "next": page["next"]}
+    return Paging(time.perf_counter() - started, ids, False)
 
 
 def _get_count(c: Collection, params: dict[str, str], timeout: float) -> int:

@@ -50,6 +50,21 @@ class Settings(BaseSettings):
     # TLP:CLEAR incidents for anyone, without credentials, at /api/v1/public/incidents/export
     anonymous_clear_export: bool = False
     sqlite_busy_timeout_ms: int = Field(default=10_000, ge=0)
+    # Correlation (docs/correlation.md): a value carried by more items than this is
+    # over-correlating (named, not expanded); the indexer of `rcsc serve` looks for new
+    # objects this often (0: never; `rcsc intel index` then does it)
+    correlation_limit: int = Field(default=100, ge=1, le=100_000)
+    intel_index_seconds: float = Field(default=2.0, ge=0, le=3600)
+    # Federation (docs/federation.md): `rcsc serve` syncs due peers every tick when on
+    federation_scheduler: bool = True
+    federation_tick_seconds: float = Field(default=30.0, gt=0, le=3600)
+    federation_connect_timeout: float = Field(default=10.0, gt=0, le=300)  # seconds
+    federation_read_timeout: float = Field(default=60.0, gt=0, le=3600)  # seconds per read
+    federation_page_size: int = Field(default=1000, ge=1, le=10_000)  # objects per pulled page
+    federation_push_batch: int = Field(default=500, ge=1, le=10_000)  # objects per POST
+    # re-read this much before the pull bookmark (for TAXII servers whose date_added may
+    # not follow commit order; RCSC's does, so 0 loses nothing)
+    federation_pull_overlap_seconds: float = Field(default=0.0, ge=0, le=3600)
 
     @field_validator("node_country")
     @classmethod

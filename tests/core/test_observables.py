@@ -3,7 +3,10 @@ five or more digits has no leading zero), so what we accept is what STIX consume
 
 from __future__ import annotations
 
+import idna
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from rcsc.core.observables import ObservableType, normalise
 from rcsc.errors import ValidationFailed
@@ -26,3 +29,21 @@ def test_malformed_cve_ids_are_refused_by_name(given: str) -> None:
     with pytest.raises(ValidationFailed) as caught:
         normalise(ObservableType.CVE, given, field="cves.0")
     assert caught.value.errors[0].field == "cves.0"
+
+
+_LABELS = st.one_of(st.text(alphabet="abcXYZ019-", min_size=1, max_size=8),
+                    st.sampled_from(["xn--", "ab--c", "xn--p1ai", "-a", "a-", "ą"]))
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.lists(_LABELS, min_size=2, max_size=4))
+def test_the_plain_domain_fast_path_agrees_with_idna(labels: list[str]) -> None:
+    """Names the fast path accepts come out exactly as the IDNA codec makes them."""
+    from rcsc.core.observables import _PLAIN_DOMAIN
+
+    text = ".".join(labels)
+    lowered = text.lower()
+    if not _PLAIN_DOMAIN.match(lowered):
+        return
+    expected = idna.encode(lowered, uts46=True).decode("ascii")
+    assert normalise(ObservableType.DOMAIN, text) == expected

@@ -21,7 +21,7 @@ def _principal(roles: set[Role], scopes: set[Scope] | None = None) -> Principal:
 
 ADMIN_ONLY = {Action.ORG_MANAGE, Action.USER_READ, Action.USER_MANAGE,
               Action.COMMUNITY_MANAGE, Action.TOKEN_MANAGE, Action.AUDIT_READ,
-              Action.BLOBS_MANAGE, Action.COLLECTION_MANAGE}
+              Action.BLOBS_MANAGE, Action.COLLECTION_MANAGE, Action.PEER_MANAGE}
 INCIDENT_WRITERS = {Role.ANALYST, Role.COORDINATOR, Role.ADMIN}
 INTEL_WRITERS = INCIDENT_WRITERS | {Role.PEER}  # another node pushes STIX objects
 

@@ -14,13 +14,18 @@ from rcsc.storage import UnitOfWork
 
 
 def create(
-    uow: UnitOfWork, actor: Principal, *, name: str, country: str, kind: str
+    uow: UnitOfWork, actor: Principal, *, name: str, country: str, kind: str,
+    org_id: uuid.UUID | None = None,
 ) -> Organisation:
+    """`org_id` registers an organisation another node knows under that id: nodes name
+    each other's organisations by UUID (federation, recipients in STIX objects)."""
     require(actor, Action.ORG_MANAGE)
     org = Organisation(
-        id=uuid.uuid4(), name=validate.name(name), country=validate.country(country),
+        id=org_id or uuid.uuid4(), name=validate.name(name), country=validate.country(country),
         kind=validate.choice(OrgKind, kind, "kind"), created_at=uow.clock.now(),
     )
+    if org_id is not None and uow.orgs.get(org_id) is not None:
+        raise Conflict(f"an organisation with the id {org_id} exists already", field="id")
     if uow.orgs.get_by_name(org.name):
         raise Conflict(f"an organisation named {org.name!r} exists already", field="name")
     uow.orgs.add(org)

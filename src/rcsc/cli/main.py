@@ -17,9 +17,11 @@ from rich.console import Console
 from rcsc import demo
 from rcsc.accounts import audit, bootstrap, organisations, tokens, users
 from rcsc.accounts.auth import system
-from rcsc.cli import logs
+from rcsc.cli import files, logs
+from rcsc.cli.intel import intel_app
+from rcsc.cli.peers import peer_app
 from rcsc.config import Settings, load_settings
-from rcsc.errors import DatabaseBehind, NotFound, RcscError
+from rcsc.errors import DatabaseBehind, NotFound, RcscError, ValidationFailed
 from rcsc.exchange import collections
 from rcsc.incidents import attachments
 from rcsc.storage import Database
@@ -37,10 +39,13 @@ audit_app = typer.Typer(help="The audit log.", no_args_is_help=True)
 blobs_app = typer.Typer(help="Evidence files in the data folder's blob store.",
                         no_args_is_help=True)
 collection_app = typer.Typer(help="TAXII collections.", no_args_is_help=True)
+app.add_typer(peer_app, name="peer")
+app.add_typer(intel_app, name="intel")
 for sub, name in ((db_app, "db"), (org_app, "org"), (user_app, "user"), (token_app, "token"),
                   (audit_app, "audit"), (blobs_app, "blobs"), (collection_app, "collection")):
     app.add_typer(sub, name=name)
 
+files.register(app)  # rcsc import, rcsc export
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
 CREDENTIALS_FILE = "credentials.txt"
@@ -175,11 +180,21 @@ def load_demo(if_empty: Annotated[bool, typer.Option(
 
 @org_app.command("add")
 def org_add(name: str, country: Annotated[str, typer.Option()],
-            kind: Annotated[str, typer.Option()]) -> None:
+            kind: Annotated[str, typer.Option()],
+            id: Annotated[str | None, typer.Option(
+                "--id", help="The UUID another node knows it by (federation)")] = None,
+            ) -> None:
     """Add a member organisation (it joins the default community)."""
+    import uuid
+
+    try:
+        org_id = uuid.UUID(id) if id is not None else None
+    except ValueError:
+        raise ValidationFailed.field("id", f"{id!r} is not a UUID") from None
     db = _db(_settings())
     with db.transaction() as uow:
-        org = organisations.create(uow, system(_actor()), name=name, country=country, kind=kind)
+        org = organisations.create(uow, system(_actor()), name=name, country=country, kind=kind,
+                                   org_id=org_id)
     print(org.id)
 
 
@@ -305,13 +320,7 @@ def audit_export(
     with db.transaction() as uow:
         stream = audit.export(uow, db, system(_actor()), AuditFilter(action=action, actor=actor),
                               format)
-    target = output.open("wb") if output else sys.stdout.buffer
-    try:
-        for chunk in stream:
-            target.write(chunk)
-    finally:
-        if output:
-            target.close()
+    files.write_out(stream, output)
 
 
 @blobs_app.command("gc")

@@ -27,6 +27,7 @@ class Action(StrEnum):
     INTEL_READ = "intel.read"  # STIX objects, over TAXII and the API
     INTEL_WRITE = "intel.write"
     COLLECTION_MANAGE = "collection.manage"
+    PEER_MANAGE = "peer.manage"  # federation: add, change, remove and sync peer nodes
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,7 @@ RULES: dict[Action, Rule] = {
         frozenset({Role.ANALYST, Role.COORDINATOR, Role.ADMIN, Role.PEER}), Scope.WRITE
     ),
     Action.COLLECTION_MANAGE: Rule(frozenset({Role.ADMIN}), Scope.ADMIN),
+    Action.PEER_MANAGE: Rule(frozenset({Role.ADMIN}), Scope.ADMIN),
 }
 
 

@@ -27,6 +27,12 @@ from rcsc.stix.recipients import read_recipients
 
 # STIX 2.1 §2.8 / §3.1: a type is 3–250 characters of a-z, 0-9 and hyphens.
 _TYPE = re.compile(r"^[a-z0-9][a-z0-9-]{1,248}[a-z0-9]$")
+# The canonical forms, checked without the general parsers (their results are identical;
+# tests/exchange/test_envelope_fast_paths.py holds them to it): an RFC 4122 UUID as STIX
+# writes it, and a timestamp of up to six fractional digits. Anything else takes the
+# general path, which also words the error.
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.ASCII)
+_STAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?Z", re.ASCII)
 # STIX 2.1 §7: meta objects whose versions are not tracked by `modified`.
 UNVERSIONED_META = frozenset({"marking-definition"})
 NAME_LENGTH = 300
@@ -107,6 +113,8 @@ def _id(obj: dict[str, Any], kind: str) -> str:
     prefix, _, tail = ident.partition("--")
     if prefix != kind:
         raise Rejected(f"id: {ident!r} must start with its type, {kind}--")
+    if _UUID.fullmatch(tail):
+        return ident
     try:
         uuid.UUID(tail)
     except ValueError:
@@ -124,10 +132,24 @@ def _parsed(text: str, name: str) -> datetime | str:
         return exc.errors[0].field + ": " + exc.errors[0].message
 
 
+def fast_timestamp(text: str) -> datetime | None:
+    """`parse_timestamp(text)` for the canonical forms, None for anything else."""
+    if _STAMP.fullmatch(text) is None:
+        return None
+    try:
+        return datetime.fromisoformat(text)  # "Z" is UTC itself (datetime.UTC)
+    except ValueError:  # a day or hour out of range: the general path says which
+        return None
+
+
 def _time(obj: dict[str, Any], name: str) -> datetime | None:
     if name not in obj:
         return None
     text = obj[name]
+    if isinstance(text, str):
+        fast = fast_timestamp(text)
+        if fast is not None:
+            return fast
     found = _parsed(text, name) if isinstance(text, str) else \
         f"{name}: {text!r} is not a STIX timestamp"
     if isinstance(found, str):
@@ -138,7 +160,9 @@ def _time(obj: dict[str, Any], name: str) -> datetime | None:
 def _version(obj: dict[str, Any], kind: str) -> tuple[datetime | None, str]:
     """STIX 2.1 §3.6: an object's version is its `modified` (SDOs, SROs), else `created`;
     SCOs have neither."""
-    created, modified = _time(obj, "created"), _time(obj, "modified")
+    created = _time(obj, "created")
+    same = created is not None and obj.get("modified") == obj["created"]
+    modified = created if same else _time(obj, "modified")
     versioned = kind not in SCO_TYPES and kind not in UNVERSIONED_META
     if versioned and created is None:
         raise Rejected("created: required on a STIX domain or relationship object")

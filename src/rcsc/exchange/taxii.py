@@ -10,9 +10,9 @@ bad one is a failure in the status with its reason (or, `atomic`, nothing is sto
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
+from functools import cached_property
 from typing import Any
 
 import orjson
@@ -43,6 +43,7 @@ from rcsc.incidents.service import viewer_for
 from rcsc.stix.common import timestamp
 from rcsc.stix.ids import uuid_of
 from rcsc.storage import UnitOfWork
+from rcsc.storage.repos.stix_pages import StoredPage
 
 AUDITED = frozenset({Tlp.AMBER_STRICT, Tlp.RED})
 AUDIT_IDS = 100  # ids named in one audit row; the count is always exact
@@ -50,23 +51,32 @@ AUDIT_IDS = 100  # ids named in one audit row; the count is always exact
 
 @dataclass(frozen=True)
 class Page:
-    """One response's objects with what the TAXII headers and `more`/`next` need."""
+    """One response's objects with what the TAXII headers and `more`/`next` need. The rows
+    stay as read (`StoredPage`): an envelope splices their bodies in, and only the first and
+    last date added are converted, unless someone asks for `items`."""
 
-    items: list[ObjectVersion]
-    more: bool
+    stored: StoredPage
+
+    @property
+    def more(self) -> bool:
+        return self.stored.more
+
+    @cached_property
+    def items(self) -> list[ObjectVersion]:
+        return self.stored.versions()
 
     @property
     def next(self) -> str | None:
-        last = self.items[-1] if self.items else None
-        return encode_next(last.date_added, last.pk) if self.more and last else None
+        last, pk = self.stored.last_added, self.stored.last_pk
+        return encode_next(last, pk) if self.more and last and pk is not None else None
 
     @property
     def first_added(self) -> datetime | None:  # pages are in date_added order
-        return self.items[0].date_added if self.items else None
+        return self.stored.first_added
 
     @property
     def last_added(self) -> datetime | None:
-        return self.items[-1].date_added if self.items else None
+        return self.stored.last_added
 
 
 def added_text(moment: datetime) -> str:
@@ -79,8 +89,8 @@ def _readable(uow: UnitOfWork, actor: Principal, key: str) -> Collection:
 
 
 def _note_restricted(uow: UnitOfWork, actor: Principal, collection: Collection,
-                     items: Sequence[ObjectVersion], action: str) -> None:
-    restricted = [i.stix_id for i in items if i.tlp in AUDITED]
+                     page: StoredPage, action: str) -> None:
+    restricted = page.ids_marked(AUDITED)
     if restricted:
         record(uow, actor, AuditEvent(action, object_type="collection",
                                       object_id=str(collection.id),
@@ -98,15 +108,15 @@ def for_caller(actor: Principal, q: ObjectQuery) -> ObjectQuery:
 def objects(uow: UnitOfWork, actor: Principal, key: str, q: ObjectQuery) -> Page:
     """GET …/objects/ (and …/objects/{id}/ with `q.ids` set)."""
     collection = _readable(uow, actor, key)
-    items, more = uow.stix.page(viewer_for(uow, actor), collection.id, for_caller(actor, q))
-    _note_restricted(uow, actor, collection, items, "intel.read")
-    return Page(items, more)
+    stored = uow.stix.page_rows(viewer_for(uow, actor), collection.id, for_caller(actor, q))
+    _note_restricted(uow, actor, collection, stored, "intel.read")
+    return Page(stored)
 
 
 def one_object(uow: UnitOfWork, actor: Principal, key: str, q: ObjectQuery) -> Page:
     """GET …/objects/{id}/: 404 when the caller sees no version of it."""
     page = objects(uow, actor, key, q)
-    if not page.items and q.after is None:
+    if not len(page.stored) and q.after is None:
         raise NotFound("object", next(iter(q.ids)))
     return page
 
@@ -117,10 +127,11 @@ def versions(uow: UnitOfWork, actor: Principal, key: str, stix_id: str,
     asked = replace(q, ids=frozenset({stix_id}), choices=frozenset({VersionChoice.ALL}),
                     versions=frozenset())
     collection = _readable(uow, actor, key)
-    items, more = uow.stix.page(viewer_for(uow, actor), collection.id, for_caller(actor, asked))
-    if not items and q.after is None:
+    stored = uow.stix.page_rows(viewer_for(uow, actor), collection.id,
+                                for_caller(actor, asked))
+    if not len(stored) and q.after is None:
         raise NotFound("object", stix_id)
-    return Page(items, more)
+    return Page(stored)
 
 
 def envelope(page: Page) -> bytes:
@@ -128,9 +139,9 @@ def envelope(page: Page) -> bytes:
     head = b'{"more":' + (b"true" if page.more else b"false")
     if page.next:
         head += b',"next":' + orjson.dumps(page.next)
-    if not page.items:
+    if not len(page.stored):
         return head + b"}"
-    return head + b',"objects":[' + b",".join(i.body for i in page.items) + b"]}"
+    return head + b',"objects":[' + b",".join(page.stored.bodies) + b"]}"
 
 
 def manifest(page: Page) -> bytes:
@@ -251,6 +262,10 @@ class _Plan:
     stored: dict[str, set[datetime]]
 
 
+NOT_CREATOR = ("id: another organisation's object; only its creator makes new versions of "
+               "it (STIX 2.1 §3.6)")
+
+
 def _plan(uow: UnitOfWork, actor: Principal, collection: Collection,
           accepted: list[tuple[int, Checked]], first: datetime, origin: str) -> _Plan:
     """What to store. A versioned object belongs to the organisation that made it: another
@@ -259,39 +274,59 @@ def _plan(uow: UnitOfWork, actor: Principal, collection: Collection,
     marking, and "unchanged" means that organisation has it already."""
     held = uow.stix.stored_owners(collection.id, (c.stix_id for _, c in accepted))
     plan = _Plan([], [], [], {k: {v for v, _ in pairs} for k, pairs in held.items()})
+    new = _Maker(actor, collection, origin)
+    peer = Role.PEER in actor.roles
     for index, checked in accepted:
-        owner = _owner(uow, actor, checked)
+        owner = _owner(uow, actor, checked) if peer else new.owner
         pairs = held.setdefault(checked.stix_id, set())
-        if checked.version is not None and any(o != owner for _, o in pairs):
-            plan.failures.append((index, StatusDetail(
-                checked.stix_id, checked.version_text, "id: another organisation's object; "
-                "only its creator makes new versions of it (STIX 2.1 §3.6)")))
-            continue
-        if checked.version is None and any(o == owner for _, o in pairs) or \
-                checked.version is not None and any(v == checked.version for v, _ in pairs):
-            plan.successes.append(StatusDetail(checked.stix_id, checked.version_text,
-                                               "already stored: unchanged", "unchanged"))
+        if pairs and _refused_or_unchanged(plan, index, checked, pairs, owner):
             continue
         version = checked.version or first + TICK * len(plan.fresh)  # an SCO: when added
-        outcome = "updated" if pairs else "created"
         pairs.add((version, owner))
-        plan.fresh.append(_new(actor, collection, checked, version, owner, origin))
+        plan.fresh.append(new(checked, version, owner))
         plan.successes.append(StatusDetail(checked.stix_id, checked.version_text or
-                                           version_text(version), outcome=outcome))
+                                           version_text(version),
+                                           outcome="updated" if len(pairs) > 1 else "created"))
     return plan
 
 
-def _new(actor: Principal, collection: Collection, checked: Checked, version: datetime,
-         owner: uuid.UUID, origin: str) -> NewVersion:
-    tlp = checked.tlp or collection.default_tlp
-    recipients = checked.recipients
-    if checked.tlp is None and collection.community_id is not None:
-        recipients = replace(recipients, community_ids=frozenset({collection.community_id}))
-    return NewVersion(
-        stix_id=checked.stix_id, type=checked.type, spec_version=checked.spec_version,
-        version=version, name=checked.name, body=checked.body, tlp=tlp,
-        owner_org_id=owner, author_id=actor.user_id, recipients=recipients, origin=origin,
-        received_from=received_from(actor))
+def _refused_or_unchanged(plan: _Plan, index: int, checked: Checked,
+                          pairs: set[tuple[datetime, uuid.UUID]], owner: uuid.UUID) -> bool:
+    """True when `checked` is not stored: another organisation's object (a failure), or a
+    version (an SCO copy) stored already (unchanged)."""
+    if checked.version is not None and any(o != owner for _, o in pairs):
+        plan.failures.append((index, StatusDetail(checked.stix_id, checked.version_text,
+                                                  NOT_CREATOR)))
+        return True
+    if checked.version is None and any(o == owner for _, o in pairs) or \
+            checked.version is not None and any(v == checked.version for v, _ in pairs):
+        plan.successes.append(StatusDetail(checked.stix_id, checked.version_text,
+                                           "already stored: unchanged", "unchanged"))
+        return True
+    return False
+
+
+class _Maker:
+    """NewVersions of one POST: what the poster, the collection and the channel give every
+    object is worked out once."""
+
+    def __init__(self, actor: Principal, collection: Collection, origin: str) -> None:
+        assert actor.org_id is not None
+        self.owner, self.author, self.origin = actor.org_id, actor.user_id, origin
+        self.collection, self.source = collection, received_from(actor)
+        self.community = (frozenset({collection.community_id})
+                          if collection.community_id is not None else None)
+
+    def __call__(self, checked: Checked, version: datetime, owner: uuid.UUID) -> NewVersion:
+        recipients = checked.recipients
+        if checked.tlp is None and self.community is not None:
+            recipients = replace(recipients, community_ids=self.community)
+        return NewVersion(
+            stix_id=checked.stix_id, type=checked.type, spec_version=checked.spec_version,
+            version=version, name=checked.name, body=checked.body,
+            tlp=checked.tlp or self.collection.default_tlp, owner_org_id=owner,
+            author_id=self.author, recipients=recipients, origin=self.origin,
+            received_from=self.source)
 
 
 def received_from(actor: Principal) -> str:

@@ -119,12 +119,15 @@ def boundary_clause(boundary: Boundary, row: Any = StixObjectRow) -> ColumnEleme
     strict = Tlp.AMBER_STRICT.value
     red = Tlp.RED.value
     received_from_peer = row.received_from.startswith(PEER_PREFIX)
+    # NULL-safe: `context_tlp = x` is NULL when context_tlp is NULL, and NOT NULL is NULL,
+    # which would drop every object received from a peer (three-valued logic).
+    strict_anywhere = or_(row.tlp == strict,
+                          and_(row.context_tlp.is_not(None), row.context_tlp == strict))
     return and_(
         row.tlp != red,
         or_(row.context_tlp.is_(None), row.context_tlp != red),
         or_(row.received_from.is_(None),
             and_(row.received_from != boundary.label,
-                 not_(and_(received_from_peer,
-                           or_(row.tlp == strict, row.context_tlp == strict))))),
+                 not_(and_(received_from_peer, strict_anywhere)))),
         row.owner_org_id != boundary.peer_org_id,
     )

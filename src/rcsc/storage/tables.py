@@ -357,3 +357,90 @@ class TaxiiStatusRow(Base):
     status: Mapped[str] = mapped_column(String(16))
     request_timestamp: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
     details: Mapped[Any] = mapped_column(JSON)  # {"successes": [...], "failures": [...], ...}
+
+
+class PeerRow(Base):
+    """A peer node this node syncs with (see `rcsc.core.federation.Peer`)."""
+
+    __tablename__ = "peers"
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    url: Mapped[str] = mapped_column(String(500))
+    org_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisations.id"))
+    token_encrypted: Mapped[bytes] = mapped_column(LargeBinary)  # Fernet; never the token
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    interval_minutes: Mapped[int] = mapped_column(Integer, default=15)
+    next_sync_at: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class PeerBookmarkRow(Base):
+    """Where sync with a peer stopped, per direction and collection."""
+
+    __tablename__ = "peer_bookmarks"
+    peer_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("peers.id", ondelete="CASCADE"), primary_key=True)
+    direction: Mapped[str] = mapped_column(String(8), primary_key=True)  # pull, push
+    collection: Mapped[str] = mapped_column(String(64), primary_key=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+    text: Mapped[str] = mapped_column(String(64), default="")  # pull: as the peer wrote it
+    pk: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), default=0)
+
+
+class PeerSyncRunRow(Base):
+    """One sync with a peer: when, how it ended, what it moved, why it failed."""
+
+    __tablename__ = "peer_sync_runs"
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    peer_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("peers.id", ondelete="CASCADE"))
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    outcome: Mapped[str] = mapped_column(String(16))
+    pulled_created: Mapped[int] = mapped_column(Integer, default=0)
+    pulled_updated: Mapped[int] = mapped_column(Integer, default=0)
+    pulled_unchanged: Mapped[int] = mapped_column(Integer, default=0)
+    pulled_rejected: Mapped[int] = mapped_column(Integer, default=0)
+    pushed: Mapped[int] = mapped_column(Integer, default=0)
+    pushed_unchanged: Mapped[int] = mapped_column(Integer, default=0)
+    pushed_refused: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str] = mapped_column(Text, default="")
+
+    __table_args__ = (Index("ix_peer_sync_runs_peer_id_started_at", "peer_id", "started_at"),)
+
+
+class IntelPostingRow(Base):
+    """The correlation index: one row per (value, object version), never one per matching
+    pair. `value_key` finds equal values; `ip_lo`/`ip_hi` (fixed-width big-endian bytes)
+    find addresses inside ranges and ranges around addresses."""
+
+    __tablename__ = "intel_postings"
+    pk: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    object_pk: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"),
+        ForeignKey("stix_objects.pk", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))
+    value: Mapped[str] = mapped_column(Text)
+    value_key: Mapped[bytes] = mapped_column(LargeBinary(16))
+    ip_lo: Mapped[bytes | None] = mapped_column(LargeBinary(16))
+    ip_hi: Mapped[bytes | None] = mapped_column(LargeBinary(16))
+    is_range: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    __table_args__ = (
+        Index("ix_intel_postings_value_key_object_pk", "value_key", "object_pk"),
+        Index("ix_intel_postings_object_pk", "object_pk"),
+        Index("ix_intel_postings_kind_ip_lo", "kind", "ip_lo"),
+        Index("ix_intel_postings_kind_is_range", "kind", "is_range"),
+    )
+
+
+class IntelWatermarkRow(Base):
+    """How far the indexer has read each collection, in its date_added order (which follows
+    commit order: writers to a collection take turns)."""
+
+    __tablename__ = "intel_watermarks"
+    collection_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("taxii_collections.id", ondelete="CASCADE"), primary_key=True)
+    date_added: Mapped[datetime] = mapped_column(UtcDateTime)
+    object_pk: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"))

@@ -17,6 +17,8 @@ from rcsc.storage.repos.identity import (
     UserRepo,
 )
 from rcsc.storage.repos.incidents import IncidentRepo
+from rcsc.storage.repos.intel import IntelRepo
+from rcsc.storage.repos.peers import PeerRepo
 from rcsc.storage.repos.stix import StixRepo
 from rcsc.storage.repos.stix_search import StixSearchRepo
 
@@ -36,7 +38,9 @@ class UnitOfWork:
         self.attachments = AttachmentRepo(session)
         self.bulk = BulkIncidentRepo(session)
         self.stix = StixRepo(session)
+        self.peers = PeerRepo(session)
         self.stix_search = StixSearchRepo(session)
+        self.intel = IntelRepo(session)
 
     def flush(self) -> None:
         """Send pending writes now, so constraint violations surface inside the service."""

@@ -13,23 +13,29 @@ from fastapi.staticfiles import StaticFiles
 from rcsc import __version__
 from rcsc.config import Settings, load_settings
 from rcsc.core.clock import Clock
+from rcsc.exchange.scheduler import Scheduler
+from rcsc.intel.worker import Indexer
 from rcsc.storage import Database
 from rcsc.web import errors, taxii
 from rcsc.web.api import attachments as attachments_api
 from rcsc.web.api import audit as audit_api
+from rcsc.web.api import exchange_files as exchange_files_api
 from rcsc.web.api import health
 from rcsc.web.api import identity as identity_api
 from rcsc.web.api import incidents as incidents_api
 from rcsc.web.api import intel as intel_api
+from rcsc.web.api import peers as peers_api
 from rcsc.web.api import public as public_api
 from rcsc.web.api import tokens as tokens_api
 from rcsc.web.i18n import load_catalogues
 from rcsc.web.limits import BodyLimit, upload_limits
 from rcsc.web.pages import admin as admin_pages
 from rcsc.web.pages import auth as auth_pages
+from rcsc.web.pages import exchange_files as exchange_pages
 from rcsc.web.pages import incidents as incident_pages
 from rcsc.web.pages import intel as intel_pages
 from rcsc.web.pages import me as me_pages
+from rcsc.web.pages import peers as peer_pages
 from rcsc.web.pages.render import make_environment
 from rcsc.web.state import AppState
 
@@ -47,7 +53,15 @@ def create_app(
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         log.info("RCSC %s serving node %s on %s", __version__, settings.node_name, db.dialect)
+        scheduler = Scheduler(db, settings) if settings.federation_scheduler else None
+        if scheduler is not None:
+            scheduler.start()
+        indexer = Indexer(db, settings.intel_index_seconds)
+        indexer.start()
         yield
+        indexer.stop()
+        if scheduler is not None:
+            scheduler.stop()
         db.dispose()  # graceful shutdown: in-flight requests have finished by now
         log.info("RCSC stopped")
 
@@ -62,10 +76,11 @@ def create_app(
     app.include_router(health.router)
     for router in (identity_api.router, tokens_api.router, audit_api.router,
                    attachments_api.router, incidents_api.router, public_api.router,
-                   intel_api.router):
+                   intel_api.router, peers_api.router, exchange_files_api.router):
         app.include_router(router, prefix="/api/v1")
     for router in (auth_pages.router, me_pages.router, admin_pages.router,
-                   incident_pages.router, intel_pages.router):
+                   incident_pages.router, intel_pages.router, peer_pages.router,
+                   exchange_pages.router):
         app.include_router(router, include_in_schema=False)
     app.include_router(taxii.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -91,3 +91,19 @@ def api_principal_own_transaction(request: Request) -> Principal:
 
 
 StreamingApiUser = Annotated[Principal, Depends(api_principal_own_transaction)]
+
+
+def page_principal_own_transaction(request: Request) -> Principal:
+    """The session's principal, checked in a short transaction of its own: for pages that
+    stream a long body or do long work (uploads, a peer sync), which must not hold a
+    database transaction meanwhile (on SQLite it would hold the write lock)."""
+    session_id = request.cookies.get(SESSION_COOKIE)
+    if not session_id:
+        raise AuthenticationRequired("please log in")
+    with app_state(request).db.transaction() as uow:
+        principal = auth.session_principal(uow, session_id, client_addr(request))
+    request.state.principal = principal
+    return principal
+
+
+StreamingPageUser = Annotated[Principal, Depends(page_principal_own_transaction)]

@@ -25,14 +25,17 @@ UPLOAD_PATHS = re.compile(r"^(?:/api/v1)?/incidents/[^/]+/attachments/?$")
 
 
 TAXII_POST_PATHS = re.compile(r"^/taxii2/[^/]+/collections/[^/]+/objects/?$")
+# File imports (API and page) may be as large as a TAXII envelope, plus the multipart frame.
+IMPORT_PATHS = re.compile(r"^(?:/api/v1/exchange/imports|/exchange/import)/?$")
 
 
 def upload_limits(max_attachment_bytes: int, taxii_max_content_length: int
                   ) -> tuple[tuple[re.Pattern[str], int], ...]:
-    """The per-path overrides: attachment uploads, and TAXII envelopes (the API root's
-    max_content_length)."""
+    """The per-path overrides: attachment uploads, TAXII envelopes (the API root's
+    max_content_length) and file imports (as large as an envelope)."""
     return ((UPLOAD_PATHS, max_attachment_bytes + MULTIPART_OVERHEAD),
-            (TAXII_POST_PATHS, taxii_max_content_length))
+            (TAXII_POST_PATHS, taxii_max_content_length),
+            (IMPORT_PATHS, taxii_max_content_length + MULTIPART_OVERHEAD))
 
 
 class BodyLimit:

@@ -88,11 +88,11 @@ def _base(request: Request) -> str:
 
 
 def _page_headers(page: taxii.Page) -> dict[str, str]:
-    if not page.items:
+    first, last = page.first_added, page.last_added
+    if first is None or last is None:
         return {}
-    assert page.first_added is not None and page.last_added is not None
-    return {"X-TAXII-Date-Added-First": taxii.added_text(page.first_added),
-            "X-TAXII-Date-Added-Last": taxii.added_text(page.last_added)}
+    return {"X-TAXII-Date-Added-First": taxii.added_text(first),
+            "X-TAXII-Date-Added-Last": taxii.added_text(last)}
 
 
 def _collection(access: Access) -> dict[str, Any]:

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Sequence
-from datetime import datetime
-from typing import Any, cast
+from datetime import UTC, datetime
+from typing import cast
 
+import orjson
 from sqlalchemy import (
     ColumnElement,
+    String,
     Table,
     and_,
     delete,
@@ -25,6 +27,7 @@ from sqlalchemy import (
     or_,
     select,
     true,
+    type_coerce,
     update,
 )
 from sqlalchemy.orm import Session, aliased
@@ -42,19 +45,43 @@ from rcsc.core.exchange import (
 )
 from rcsc.core.tlp import Tlp
 from rcsc.sharing import Viewer
+from rcsc.storage.repos.stix_pages import StoredPage, driver_utc, sqlite_utc
 from rcsc.storage.sharing_sql import boundary_clause, stix_visible
 from rcsc.storage.tables import CollectionRow, StixObjectRow, StixRecipientRow, TaxiiStatusRow
 
 Obj = StixObjectRow
-_COLUMNS = (Obj.pk, Obj.stix_id, Obj.type, Obj.spec_version, Obj.version, Obj.date_added,
-            Obj.body, Obj.tlp)
+
+# A page's columns (see stix_pages), the times as the driver gives them: their type's
+# per-row processing is left to the few values a page converts.
+_RAW_COLUMNS = (Obj.pk, Obj.stix_id, Obj.type, Obj.spec_version,
+                type_coerce(Obj.version, String()), type_coerce(Obj.date_added, String()),
+                Obj.body, Obj.tlp)
 _KINDS = (("org", "org_ids"), ("community", "community_ids"), ("user", "user_ids"))
+_SQLITE_INSERT = (
+    "INSERT INTO stix_objects (collection_id, stix_id, type, spec_version, version, is_latest, "
+    "date_added, name, body, tlp, owner_org_id, context_tlp, author_id, origin, received_from, "
+    "source_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+
+_SQLITE_OWNERS = ("SELECT stix_id, version, owner_org_id FROM stix_objects WHERE "
+                  "collection_id = ? AND stix_id IN (SELECT value FROM json_each(?))")
 
 
-def _version(row: Any) -> ObjectVersion:
-    return ObjectVersion(stix_id=row.stix_id, type=row.type, spec_version=row.spec_version,
-                         version=row.version, date_added=row.date_added, body=row.body,
-                         tlp=Tlp(row.tlp), pk=row.pk)
+def sqlite_time(moment: datetime) -> str:
+    """What `UtcDateTime` stores on SQLite: UTC, naive, always six fractional digits."""
+    if moment.tzinfo is None:
+        raise ValueError("naive datetime given to a UTC column")
+    if moment.tzinfo is not UTC:
+        moment = moment.astimezone(UTC)
+    return moment.isoformat(" ", "microseconds")[:26]
+
+
+class _HexCache(dict[uuid.UUID | None, str | None]):
+    """uuid → its SQLite form; one envelope names a handful of organisations and users."""
+
+    def __call__(self, key: uuid.UUID | None) -> str | None:
+        if key not in self:
+            self[key] = key.hex if key is not None else None
+        return self[key]
 
 
 def _collection(r: CollectionRow) -> Collection:
@@ -138,11 +165,26 @@ class StixRepo:
         """(version, owner organisation) of every stored version of these objects."""
         found: dict[str, set[tuple[datetime, uuid.UUID]]] = {}
         ids = sorted(set(stix_ids))
+        if self.s.get_bind().dialect.name == "sqlite":
+            return self._stored_owners_sqlite(collection_id, ids)
         for start in range(0, len(ids), 500):
             rows = self.s.execute(select(Obj.stix_id, Obj.version, Obj.owner_org_id).where(
                 Obj.collection_id == collection_id, Obj.stix_id.in_(ids[start:start + 500])))
             for stix_id, version, owner in rows:
                 found.setdefault(stix_id, set()).add((version, owner))
+        return found
+
+    def _stored_owners_sqlite(self, collection_id: uuid.UUID, ids: list[str]
+                              ) -> dict[str, set[tuple[datetime, uuid.UUID]]]:
+        """The same in one statement, the ids passed as one JSON array (`json_each`), the
+        rows read without per-column type processing: a fresh envelope finds none of its
+        thousand ids, and the general path spent more on binding them than on looking."""
+        rows = self.s.connection().exec_driver_sql(_SQLITE_OWNERS, (
+            collection_id.hex, orjson.dumps(ids).decode())).all()
+        found: dict[str, set[tuple[datetime, uuid.UUID]]] = {}
+        for stix_id, version, owner in rows:
+            found.setdefault(stix_id, set()).add(
+                (datetime.fromisoformat(version).replace(tzinfo=UTC), uuid.UUID(owner)))
         return found
 
     def next_date_added(self, collection_id: uuid.UUID, now: datetime) -> datetime:
@@ -165,6 +207,11 @@ class StixRepo:
             if v.stix_id not in newest or v.version > newest[v.stix_id]:
                 newest[v.stix_id] = v.version
         added = [first_added + TICK * n for n in range(len(versions))]
+        self._demote(collection_id, {v.stix_id for v in versions if v.stix_id in stored}, newest)
+        named = [i for i, v in enumerate(versions) if _has_recipients(v)]
+        if not named and self.s.get_bind().dialect.name == "sqlite":
+            self._insert_sqlite(collection_id, versions, added, newest)
+            return added
         rows = [dict(collection_id=collection_id, stix_id=v.stix_id, type=v.type,
                      spec_version=v.spec_version, version=v.version,
                      is_latest=newest[v.stix_id] == v.version, date_added=at, name=v.name,
@@ -173,8 +220,6 @@ class StixRepo:
                      author_id=v.author_id, origin=v.origin, received_from=v.received_from,
                      source_key=v.source_key)
                 for v, at in zip(versions, added, strict=True)]
-        self._demote(collection_id, {v.stix_id for v in versions if v.stix_id in stored}, newest)
-        named = [i for i, v in enumerate(versions) if _has_recipients(v)]
         table = cast(Table, StixObjectRow.__table__)  # Core, not the ORM's bulk path: faster
         if not named:
             if rows:
@@ -187,6 +232,20 @@ class StixRepo:
             for i in named for kind, attr in _KINDS
             for ref in getattr(versions[i].recipients, attr)])
         return added
+
+    def _insert_sqlite(self, collection_id: uuid.UUID, versions: Sequence[NewVersion],
+                       added: list[datetime], newest: dict[str, datetime]) -> None:
+        """One executemany of rows rendered as SQLAlchemy stores them on SQLite
+        (`sqlite_time`, UUIDs as 32 hex digits): its per-row, per-column type processing
+        cost more than the insert itself (bench/taxii.py)."""
+        collection, uuids = collection_id.hex, _HexCache()
+        rows = [(collection, v.stix_id, v.type, v.spec_version, sqlite_time(v.version),
+                 newest[v.stix_id] == v.version, sqlite_time(at), v.name, v.body, v.tlp.value,
+                 uuids(v.owner_org_id), v.context_tlp.value if v.context_tlp else None,
+                 uuids(v.author_id), v.origin, v.received_from, v.source_key)
+                for v, at in zip(versions, added, strict=True)]
+        if rows:
+            self.s.connection().exec_driver_sql(_SQLITE_INSERT, rows)
 
     def _demote(self, collection_id: uuid.UUID, ids: set[str],
                 newest: dict[str, datetime]) -> None:
@@ -249,8 +308,14 @@ class StixRepo:
              q: ObjectQuery) -> tuple[list[ObjectVersion], bool]:
         """One page of the versions matching `q` that the viewer may see, and whether more
         follow."""
-        stmt = select(*_COLUMNS).where(Obj.collection_id == collection_id, stix_visible(viewer),
-                                       _version_filter(viewer, q))
+        found = self.page_rows(viewer, collection_id, q)
+        return found.versions(), found.more
+
+    def page_rows(self, viewer: Viewer | None, collection_id: uuid.UUID,
+                  q: ObjectQuery) -> StoredPage:
+        """The same page, its rows unconverted (`StoredPage`): what serving it needs."""
+        stmt = select(*_RAW_COLUMNS).where(Obj.collection_id == collection_id,
+                                           stix_visible(viewer), _version_filter(viewer, q))
         if q.added_after is not None:
             stmt = stmt.where(Obj.date_added > q.added_after)
         if q.ids:
@@ -261,11 +326,17 @@ class StixRepo:
             stmt = stmt.where(Obj.spec_version.in_(sorted(q.spec_versions)))
         if q.after is not None:
             at, pk = q.after
-            stmt = stmt.where(or_(Obj.date_added > at, and_(Obj.date_added == at, Obj.pk > pk)))
+            # `>= at` first, alone: what lets SQLite start the index range at the position
+            # (from the OR alone it scanned the collection from its start: each page of a
+            # million cost more than the one before; bench/taxii.py --million)
+            stmt = stmt.where(Obj.date_added >= at,
+                              or_(Obj.date_added > at, and_(Obj.date_added == at, Obj.pk > pk)))
         if q.boundary is not None:
             stmt = stmt.where(boundary_clause(q.boundary))
         rows = self.s.execute(stmt.order_by(Obj.date_added, Obj.pk).limit(q.limit + 1)).all()
-        return [_version(r) for r in rows[:q.limit]], len(rows) > q.limit
+        sqlite = self.s.get_bind().dialect.name == "sqlite"
+        return StoredPage(rows[:q.limit], sqlite_utc if sqlite else driver_utc,
+                          len(rows) > q.limit)
 
     def count(self, viewer: Viewer | None, collection_id: uuid.UUID | None = None) -> int:
         stmt = select(func.count()).select_from(Obj).where(stix_visible(viewer))

@@ -3,6 +3,8 @@ newest first, matched by name, id or any text in its JSON; the sharing rule in S
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import ColumnElement, and_, exists, func, literal, or_, select
 from sqlalchemy.orm import Session, aliased
 
@@ -23,13 +25,14 @@ def _like_pattern(text: str) -> str:
     return f"%{text}%"
 
 
-def _newest_visible(viewer: Viewer | None) -> ColumnElement[bool]:
-    """The newest version of its object (in its collection) that this viewer may see."""
+def newest_visible(viewer: Viewer | None, row: Any = StixObjectRow) -> ColumnElement[bool]:
+    """The newest version of its object (in its collection) that this viewer may see
+    (`row` may be an alias of the table)."""
     other = aliased(StixObjectRow)
     newer = exists(select(other.pk).where(
-        other.collection_id == Obj.collection_id, other.stix_id == Obj.stix_id,
-        other.version > Obj.version, stix_visible(viewer, other)))
-    return or_(Obj.is_latest, ~newer)
+        other.collection_id == row.collection_id, other.stix_id == row.stix_id,
+        other.version > row.version, stix_visible(viewer, other)))
+    return or_(row.is_latest, ~newer)
 
 
 def _matches(session: Session, text: str) -> ColumnElement[bool]:
@@ -54,7 +57,7 @@ class StixSearchRepo:
         stmt = (select(Obj.pk, Obj.stix_id, Obj.type, Obj.spec_version, Obj.version,
                        Obj.date_added, Obj.body, Obj.tlp, Obj.name, CollectionRow.alias)
                 .join(CollectionRow, CollectionRow.id == Obj.collection_id)
-                .where(stix_visible(viewer), _newest_visible(viewer)))
+                .where(stix_visible(viewer), newest_visible(viewer)))
         if q.text:
             stmt = stmt.where(_matches(self.s, q.text))
         if q.types:

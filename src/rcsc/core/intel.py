@@ -1,0 +1,127 @@
+"""Values in the correlation index: one posting per (value, object), never one row per
+matching pair, so the index grows with the number of values (MISP's pair table grows with
+their square).
+
+A value is looked up by a fixed-width key (the first 16 bytes of SHA-256 over its type and
+normalised form), so a 2 KB URL costs an index entry as small as an IPv4 address's.
+Addresses and CIDR ranges also carry the first and last address they cover, as fixed-width
+big-endian bytes (4 for IPv4, 16 for IPv6), which compare in numeric order in SQLite and
+PostgreSQL alike: containment is two comparisons.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+import re
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from rcsc.core.observables import HASH_LENGTHS, ObservableType, normalise, refang
+from rcsc.core.tlp import Tlp
+from rcsc.errors import ValidationFailed
+
+KEY_BYTES = 16
+IP_KINDS = frozenset({ObservableType.IPV4, ObservableType.IPV6})
+_HEX = re.compile(r"^[0-9a-fA-F]+$")
+_HASH_BY_LENGTH = {length: kind for kind, length in HASH_LENGTHS.items()}
+_CVE = re.compile(r"^CVE-\d{4}-\d{4,}$", re.I)
+_ASN = re.compile(r"^AS\d{1,10}$", re.I)
+_SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*://", re.I)
+
+
+def value_key(kind: ObservableType, value: str) -> bytes:
+    """The index key of a normalised value of this type."""
+    return hashlib.sha256(f"{kind.value}\x1f{value}".encode()).digest()[:KEY_BYTES]
+
+
+def ip_range(kind: ObservableType, value: str) -> tuple[bytes, bytes] | None:
+    """(first, last) address an address or CIDR range covers; None for other types."""
+    if kind not in IP_KINDS:
+        return None
+    network = ipaddress.ip_network(value, strict=False)
+    return network.network_address.packed, network.broadcast_address.packed
+
+
+@dataclass(frozen=True)
+class IndexedValue:
+    """A normalised value of one observable type."""
+
+    kind: ObservableType
+    value: str
+
+    @property
+    def key(self) -> bytes:
+        return value_key(self.kind, self.value)
+
+    @property
+    def span(self) -> tuple[bytes, bytes] | None:
+        return ip_range(self.kind, self.value)
+
+    @property
+    def is_range(self) -> bool:
+        span = self.span
+        return span is not None and span[0] != span[1]
+
+
+def _guess(text: str) -> ObservableType | None:
+    if _CVE.match(text):
+        return ObservableType.CVE
+    if _ASN.match(text):
+        return ObservableType.ASN
+    if _HEX.match(text) and len(text) in _HASH_BY_LENGTH:
+        return _HASH_BY_LENGTH[len(text)]
+    try:
+        network = ipaddress.ip_network(text, strict=False)
+    except ValueError:
+        pass
+    else:
+        return ObservableType.IPV4 if network.version == 4 else ObservableType.IPV6
+    if _SCHEME.match(text):
+        return ObservableType.URL
+    if "@" in text:
+        return ObservableType.EMAIL
+    if "." in text and not any(c.isspace() for c in text) and "/" not in text:
+        return ObservableType.DOMAIN
+    return None
+
+
+def detect(text: str, kind: ObservableType | None = None) -> IndexedValue | None:
+    """The value someone typed or pasted (defanged forms such as `hxxp://evil[.]lt`
+    understood), normalised, with its type guessed when not given; None when it is not
+    a value of any indexed type."""
+    cleaned = refang(text)
+    found = kind or _guess(cleaned)
+    if found is None:
+        return None
+    try:
+        return IndexedValue(found, normalise(found, cleaned))
+    except ValidationFailed:
+        return None
+
+
+@dataclass(frozen=True)
+class MatchedObject:
+    """A stored STIX object version that carries a matching value (the newest version of
+    it the viewer may see)."""
+
+    pk: int
+    stix_id: str
+    type: str
+    name: str | None
+    tlp: Tlp
+    owner_org_id: uuid.UUID
+    source_key: str | None  # "incident:<id>" for an incident's published objects
+    collection_alias: str
+    date_added: datetime
+
+
+@dataclass(frozen=True)
+class Match:
+    """`found` (a value an object carries) matches `asked` (equal, or one inside the
+    other's CIDR range)."""
+
+    asked: IndexedValue
+    found: IndexedValue
+    obj: MatchedObject

@@ -1,0 +1,1 @@
+"""Intelligence: the correlation index of every observable value, and what it finds."""

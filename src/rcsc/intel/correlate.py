@@ -1,0 +1,159 @@
+"""Correlation: for an incident, a STIX object or a list of values, the items of any
+organisation or country that carry the same values (or addresses inside each other's CIDR
+ranges), through the sharing rule: a viewer learns of a match only with an item it may see,
+and the number of matches it may not see is never told.
+
+A value carried by more than `limit` objects (of anyone) is over-correlating: it is named
+as such and not expanded, as MISP does with its correlation limit; never silently dropped.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass, field
+
+from rcsc.accounts.audit import record
+from rcsc.core.identity import AuditEvent, Principal
+from rcsc.core.intel import IndexedValue, Match, MatchedObject, detect
+from rcsc.core.permissions import Action, require
+from rcsc.core.tlp import Tlp
+from rcsc.errors import NotFound, ValidationFailed
+from rcsc.incidents import service
+from rcsc.incidents.service import viewer_for
+from rcsc.storage import UnitOfWork
+
+DEFAULT_LIMIT = 100  # objects per value before it counts as over-correlating
+MAX_MATCHES = 5000  # postings read per request
+MAX_VALUES = 10_000  # values per lookup
+AUDITED = frozenset({Tlp.AMBER_STRICT, Tlp.RED})
+INCIDENT_PREFIX = "incident:"
+STIX_ID = re.compile(r"^[a-z0-9][a-z0-9-]{1,248}[a-z0-9]--[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-"
+                     r"[0-9a-f]{4}-[0-9a-f]{12}$")
+
+
+@dataclass
+class Related:
+    """One related item: an incident (all its published objects) or one STIX object, with
+    the values it shares (asked, found)."""
+
+    kind: str  # "incident" or "object"
+    ref: str  # the incident's UUID or the object's STIX id
+    title: str
+    tlp: Tlp
+    owner_org_id: uuid.UUID
+    countries: tuple[str, ...] = ()
+    shared: list[tuple[IndexedValue, IndexedValue]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Correlation:
+    values: list[IndexedValue]  # what the item carries
+    related: list[Related]
+    over_correlating: list[IndexedValue]
+
+
+def _incident_of(obj: MatchedObject) -> uuid.UUID | None:
+    if obj.source_key and obj.source_key.startswith(INCIDENT_PREFIX):
+        try:
+            return uuid.UUID(obj.source_key.removeprefix(INCIDENT_PREFIX))
+        except ValueError:
+            return None
+    return None
+
+
+def _group(uow: UnitOfWork, actor: Principal, matches: list[Match]) -> list[Related]:
+    items: dict[str, Related] = {}
+    for match in matches:
+        obj = match.obj
+        incident_id = _incident_of(obj)
+        key = str(incident_id) if incident_id else obj.stix_id
+        item = items.get(key)
+        if item is None:
+            item = _item(uow, actor, obj, incident_id)
+            if item is None:
+                continue
+            items[key] = item
+        pair = (match.asked, match.found)
+        if pair not in item.shared:
+            item.shared.append(pair)
+    return list(items.values())
+
+
+def _item(uow: UnitOfWork, actor: Principal, obj: MatchedObject,
+          incident_id: uuid.UUID | None) -> Related | None:
+    if incident_id is None:
+        return Related("object", obj.stix_id, obj.name or obj.stix_id, obj.tlp,
+                       obj.owner_org_id)
+    try:  # the incident's own rule, once more: never show more than the incident API would
+        incident = service.get(uow, actor, incident_id)
+    except NotFound:
+        return None
+    return Related("incident", str(incident.id), incident.title, incident.tlp,
+                   incident.owner_org_id, tuple(sorted(incident.countries)))
+
+
+def _correlate(uow: UnitOfWork, actor: Principal, values: list[IndexedValue],
+               exclude: set[str], limit: int) -> Correlation:
+    spread = uow.intel.spread([v.key for v in values])
+    hot = [v for v in values if spread.get(v.key, 0) > limit]
+    cool = [v for v in values if v not in hot]
+    matches = uow.intel.matches(viewer_for(uow, actor), cool, MAX_MATCHES) if cool else []
+    kept = [m for m in matches if m.obj.stix_id not in exclude
+            and (m.obj.source_key or "") not in exclude
+            and spread.get(m.found.key, 0) <= limit]
+    related = _group(uow, actor, kept)
+    restricted = [r.ref for r in related if r.tlp in AUDITED]
+    if restricted:
+        record(uow, actor, AuditEvent("intel.read", object_type="correlation",
+                                      detail={"count": len(restricted),
+                                              "refs": restricted[:100]}))
+    return Correlation(values, related, hot)
+
+
+def for_incident(uow: UnitOfWork, actor: Principal, incident_id: uuid.UUID,
+                 limit: int = DEFAULT_LIMIT) -> Correlation:
+    require(actor, Action.INTEL_READ)
+    incident = service.get(uow, actor, incident_id)  # 404 for one the caller may not see
+    source = f"{INCIDENT_PREFIX}{incident.id}"
+    pks = uow.intel.object_pks(viewer_for(uow, actor), source_key=source)
+    return _correlate(uow, actor, uow.intel.values_of(pks), {source}, limit)
+
+
+def for_object(uow: UnitOfWork, actor: Principal, stix_id: str,
+               limit: int = DEFAULT_LIMIT) -> Correlation:
+    require(actor, Action.INTEL_READ)
+    if not STIX_ID.match(stix_id):
+        raise ValidationFailed.field("stix_id", f"{stix_id!r} is not a STIX id such as "
+                                                "indicator--<UUID>")
+    pks = uow.intel.object_pks(viewer_for(uow, actor), stix_id=stix_id)
+    if not pks:
+        raise NotFound("object", stix_id)
+    return _correlate(uow, actor, uow.intel.values_of(pks), {stix_id}, limit)
+
+
+@dataclass(frozen=True)
+class Lookup:
+    values: list[IndexedValue]
+    unrecognised: list[str]  # what was given that is no value of an indexed type
+    correlation: Correlation
+
+
+def lookup(uow: UnitOfWork, actor: Principal, texts: list[str],
+           limit: int = DEFAULT_LIMIT) -> Lookup:
+    """Every visible item carrying any of the given values (defanged forms understood)."""
+    require(actor, Action.INTEL_READ)
+    if len(texts) > MAX_VALUES:
+        raise ValidationFailed.field("values", f"at most {MAX_VALUES:,} values at once")
+    values: dict[IndexedValue, None] = {}
+    unknown: list[str] = []
+    for text in texts:
+        if not text.strip():
+            continue
+        found = detect(text)
+        if found is None:
+            unknown.append(text)
+        else:
+            values[found] = None
+    asked = list(values)
+    return Lookup(asked, unknown, _correlate(uow, actor, asked, set(), limit))

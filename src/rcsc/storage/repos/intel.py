@@ -1,0 +1,186 @@
+"""The correlation index in SQL: postings written by the indexer, matches read through the
+sharing rule (only objects the viewer may see, at the newest version it may see)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, distinct, func, insert, or_, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from rcsc.core.intel import IndexedValue, Match, MatchedObject
+from rcsc.core.observables import ObservableType
+from rcsc.core.tlp import Tlp
+from rcsc.sharing import Viewer
+from rcsc.storage.repos.stix_search import newest_visible
+from rcsc.storage.sharing_sql import stix_visible
+from rcsc.storage.tables import (
+    CollectionRow,
+    IntelPostingRow,
+    IntelWatermarkRow,
+    StixObjectRow,
+)
+
+P = IntelPostingRow
+Obj = StixObjectRow
+IN_CHUNK = 500  # keys per IN list: well under every driver's parameter limit
+EPOCH = datetime.fromisoformat("1970-01-01T00:00:00+00:00")
+
+
+@dataclass(frozen=True)
+class Unindexed:
+    pk: int
+    date_added: datetime
+    body: bytes
+
+
+def _chunks(items: Sequence[Any], size: int = IN_CHUNK) -> Iterable[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+class IntelRepo:
+    def __init__(self, session: Session) -> None:
+        self.s = session
+
+    # --- the indexer ----------------------------------------------------------------------
+
+    def claim(self, collection_id: uuid.UUID) -> tuple[datetime, int]:
+        """The collection's watermark, locked until this transaction ends (PostgreSQL: one
+        indexer per collection at a time; SQLite has one writer anyway)."""
+        dialect = self.s.get_bind().dialect.name
+        values = {"collection_id": collection_id, "date_added": EPOCH, "object_pk": 0}
+        make = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        self.s.execute(make(IntelWatermarkRow).values(**values).on_conflict_do_nothing())
+        stmt = select(IntelWatermarkRow.date_added, IntelWatermarkRow.object_pk).where(
+            IntelWatermarkRow.collection_id == collection_id)
+        if dialect == "postgresql":
+            stmt = stmt.with_for_update()
+        row = self.s.execute(stmt).one()
+        return row.date_added, row.object_pk
+
+    def unindexed(self, collection_id: uuid.UUID, after: tuple[datetime, int],
+                  limit: int) -> list[Unindexed]:
+        at, pk = after
+        rows = self.s.execute(
+            select(Obj.pk, Obj.date_added, Obj.body)
+            .where(Obj.collection_id == collection_id,
+                   or_(Obj.date_added > at, and_(Obj.date_added == at, Obj.pk > pk)))
+            .order_by(Obj.date_added, Obj.pk).limit(limit)).all()
+        return [Unindexed(r.pk, r.date_added, r.body) for r in rows]
+
+    def add_postings(self, postings: Sequence[tuple[int, IndexedValue]]) -> None:
+        rows = []
+        for object_pk, value in postings:
+            span = value.span
+            rows.append({"object_pk": object_pk, "kind": value.kind.value, "value": value.value,
+                         "value_key": value.key, "ip_lo": span[0] if span else None,
+                         "ip_hi": span[1] if span else None, "is_range": value.is_range})
+        if rows:
+            self.s.execute(insert(P), rows)
+
+    def advance(self, collection_id: uuid.UUID, at: datetime, pk: int) -> None:
+        row = self.s.get(IntelWatermarkRow, collection_id)
+        assert row is not None, "claim() first"
+        row.date_added, row.object_pk = at, pk
+
+    def backlog(self, collection_id: uuid.UUID) -> int:
+        """Objects stored but not indexed yet."""
+        mark = self.s.get(IntelWatermarkRow, collection_id)
+        at, pk = (mark.date_added, mark.object_pk) if mark else (EPOCH, 0)
+        return int(self.s.scalar(select(func.count()).select_from(Obj).where(
+            Obj.collection_id == collection_id,
+            or_(Obj.date_added > at, and_(Obj.date_added == at, Obj.pk > pk)))) or 0)
+
+    def posting_count(self) -> int:
+        return int(self.s.scalar(select(func.count()).select_from(P)) or 0)
+
+    # --- reading --------------------------------------------------------------------------
+
+    def values_of(self, object_pks: Sequence[int]) -> list[IndexedValue]:
+        found: dict[IndexedValue, None] = {}
+        for chunk in _chunks(sorted(set(object_pks))):
+            for kind, value in self.s.execute(
+                    select(P.kind, P.value).where(P.object_pk.in_(chunk))):
+                found[IndexedValue(ObservableType(kind), value)] = None
+        return list(found)
+
+    def spread(self, keys: Sequence[bytes]) -> dict[bytes, int]:
+        """For each key, how many distinct items (all of them, whoever may see them) carry
+        it: an incident's published objects count once, any other object once. What
+        over-correlation is judged on."""
+        counts: dict[bytes, int] = {}
+        for chunk in _chunks(sorted(set(keys))):
+            counts.update((key, int(n)) for key, n in self.s.execute(
+                select(P.value_key,
+                       func.count(distinct(func.coalesce(Obj.source_key, Obj.stix_id))))
+                .join(Obj, Obj.pk == P.object_pk)
+                .where(P.value_key.in_(chunk)).group_by(P.value_key)))
+        return counts
+
+    def matches(self, viewer: Viewer | None, asked: Sequence[IndexedValue],
+                limit: int) -> list[Match]:
+        """Every visible object version carrying a value equal to one asked, or inside an
+        asked range, or a range around an asked address; at most `limit` postings."""
+        by_key: dict[bytes, list[IndexedValue]] = {}
+        for value in asked:
+            by_key.setdefault(value.key, []).append(value)
+        found: list[Match] = []
+        for chunk in _chunks(list(by_key)):
+            for posting, obj in self._visible(viewer, P.value_key.in_(chunk), limit):
+                found += [Match(a, posting, obj) for a in by_key.get(posting.key, [])]
+        found += self._containment(viewer, [v for v in asked if v.span], limit)
+        return found[:limit] if len(found) > limit else found
+
+    def _containment(self, viewer: Viewer | None, addresses: list[IndexedValue],
+                     limit: int) -> list[Match]:
+        found: list[Match] = []
+        for kind in {v.kind for v in addresses}:
+            mine = [v for v in addresses if v.kind is kind]
+            spans = [(v, *v.span) for v in mine if v.span]
+            low, high = min(s[1] for s in spans), max(s[2] for s in spans)
+            around = and_(P.kind == kind.value, P.is_range, P.ip_lo <= high, P.ip_hi >= low)
+            for posting, obj in self._visible(viewer, around, limit):
+                assert posting.span is not None
+                lo, hi = posting.span
+                found += [Match(v, posting, obj) for v, a_lo, a_hi in spans
+                          if lo <= a_lo and a_hi <= hi and posting != v]
+            for value, a_lo, a_hi in spans:
+                if a_lo == a_hi:
+                    continue
+                inside = and_(P.kind == kind.value, P.ip_lo >= a_lo, P.ip_lo <= a_hi,
+                              P.ip_hi <= a_hi)
+                found += [Match(value, posting, obj) for posting, obj in
+                          self._visible(viewer, inside, limit) if posting != value]
+        return found
+
+    def _visible(self, viewer: Viewer | None, where: ColumnElement[bool],
+                 limit: int) -> list[tuple[IndexedValue, MatchedObject]]:
+        rows = self.s.execute(
+            select(P.kind, P.value, Obj.pk, Obj.stix_id, Obj.type, Obj.name, Obj.tlp,
+                   Obj.owner_org_id, Obj.source_key, Obj.date_added, CollectionRow.alias)
+            .join(Obj, Obj.pk == P.object_pk)
+            .join(CollectionRow, CollectionRow.id == Obj.collection_id)
+            .where(where, stix_visible(viewer), newest_visible(viewer))
+            .order_by(Obj.date_added.desc(), Obj.pk.desc()).limit(limit)).all()
+        return [(IndexedValue(ObservableType(r.kind), r.value),
+                 MatchedObject(pk=r.pk, stix_id=r.stix_id, type=r.type, name=r.name,
+                               tlp=Tlp(r.tlp), owner_org_id=r.owner_org_id,
+                               source_key=r.source_key, collection_alias=r.alias,
+                               date_added=r.date_added)) for r in rows]
+
+    def object_pks(self, viewer: Viewer | None, *, stix_id: str | None = None,
+                   source_key: str | None = None) -> list[int]:
+        """The newest visible version of an object (by id), or of every object published
+        from one source (an incident), that the viewer may see."""
+        stmt = select(Obj.pk).where(stix_visible(viewer), newest_visible(viewer))
+        if stix_id is not None:
+            stmt = stmt.where(Obj.stix_id == stix_id)
+        if source_key is not None:
+            stmt = stmt.where(Obj.source_key == source_key)
+        return list(self.s.scalars(stmt))
