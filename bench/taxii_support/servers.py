@@ -147,7 +147,10 @@ def rcsc(folder: Path, database_url: str | None, discovery_path: str) -> Iterato
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     env = {k: v for k, v in os.environ.items() if not k.startswith("RCSC_")}
-    env |= {"RCSC_DATA_DIR": str(folder / "data"), "RCSC_PUBLIC_BASE_URL": base}
+    env |= {"RCSC_DATA_DIR": str(folder / "data"), "RCSC_PUBLIC_BASE_URL": base,
+            # the TAXII server alone, like medallion: no indexer thread correlating what is
+            # posted meanwhile (bench/intel.py measures indexing), no federation scheduler
+            "RCSC_INTEL_INDEX_SECONDS": "0", "RCSC_FEDERATION_SCHEDULER": "false"}
     if database_url:
         env["RCSC_DATABASE_URL"] = database_url
     _rcsc(env, "init")
