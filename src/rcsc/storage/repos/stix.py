@@ -24,12 +24,14 @@ from sqlalchemy import (
     false,
     func,
     insert,
+    literal,
     or_,
     select,
     true,
     type_coerce,
     update,
 )
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session, aliased
 
 from rcsc.core.exchange import (
@@ -167,11 +169,17 @@ class StixRepo:
         ids = sorted(set(stix_ids))
         if self.s.get_bind().dialect.name == "sqlite":
             return self._stored_owners_sqlite(collection_id, ids)
-        for start in range(0, len(ids), 500):
-            rows = self.s.execute(select(Obj.stix_id, Obj.version, Obj.owner_org_id).where(
-                Obj.collection_id == collection_id, Obj.stix_id.in_(ids[start:start + 500])))
-            for stix_id, version, owner in rows:
-                found.setdefault(stix_id, set()).add((version, owner))
+        # PostgreSQL: the ids as one array, joined through the unique index. `IN (…)` over a
+        # table whose statistics lag a bulk load was planned as a scan of the collection:
+        # measured 210 ms an envelope at 40,000 objects, growing with the table.
+        wanted = func.unnest(literal(ids, ARRAY(String))).table_valued("id").render_derived(
+            name="wanted")
+        rows = self.s.execute(select(Obj.stix_id, Obj.version, Obj.owner_org_id)
+                              .select_from(wanted)
+                              .join(Obj, and_(Obj.collection_id == collection_id,
+                                              Obj.stix_id == wanted.c.id)))
+        for stix_id, version, owner in rows:
+            found.setdefault(stix_id, set()).add((version, owner))
         return found
 
     def _stored_owners_sqlite(self, collection_id: uuid.UUID, ids: list[str]
