@@ -16,6 +16,7 @@ import ipaddress
 import re
 import uuid
 from dataclasses import dataclass
+from functools import cached_property
 from datetime import datetime
 
 from rcsc.core.observables import HASH_LENGTHS, ObservableType, normalise, refang
@@ -51,11 +52,13 @@ class IndexedValue:
     kind: ObservableType
     value: str
 
-    @property
+    # Worked out once per value (a lookup of 1,000 values reads each several times); a
+    # cached_property writes the instance's __dict__, which a frozen dataclass allows.
+    @cached_property
     def key(self) -> bytes:
         return value_key(self.kind, self.value)
 
-    @property
+    @cached_property
     def span(self) -> tuple[bytes, bytes] | None:
         return ip_range(self.kind, self.value)
 
