@@ -16,8 +16,8 @@ import ipaddress
 import re
 import uuid
 from dataclasses import dataclass
-from functools import cached_property
 from datetime import datetime
+from functools import cached_property
 
 from rcsc.core.observables import HASH_LENGTHS, ObservableType, normalise, refang
 from rcsc.core.tlp import Tlp
