@@ -20,13 +20,11 @@ import orjson
 from rcsc.core.incidents import Recipients
 from rcsc.core.tlp import Tlp
 from rcsc.errors import ValidationFailed
-from rcsc.stix.common import SCO_TYPES, parse_timestamp
+from rcsc.stix.common import SCO_TYPES, STIX_TYPE, parse_timestamp
 from rcsc.stix.fastpattern import pattern_problems
 from rcsc.stix.markings import tlp_of
 from rcsc.stix.recipients import read_recipients
 
-# STIX 2.1 §2.8 / §3.1: a type is 3–250 characters of a-z, 0-9 and hyphens.
-_TYPE = re.compile(r"^[a-z0-9][a-z0-9-]{1,248}[a-z0-9]$")
 # The canonical forms, checked without the general parsers (their results are identical;
 # tests/exchange/test_envelope_fast_paths.py holds them to it): an RFC 4122 UUID as STIX
 # writes it, and a timestamp of up to six fractional digits. Anything else takes the
@@ -101,7 +99,7 @@ def label(obj: Any, index: int) -> tuple[str, str]:
 
 def _type(obj: dict[str, Any]) -> str:
     kind = obj.get("type")
-    if not isinstance(kind, str) or not _TYPE.match(kind):
+    if not isinstance(kind, str) or not STIX_TYPE.match(kind):
         raise Rejected(f"type: {kind!r} is not a STIX type (3-250 characters: a-z, 0-9, -)")
     return kind
 

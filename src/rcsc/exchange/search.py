@@ -7,12 +7,8 @@ are audited as `intel.read`.
 
 from __future__ import annotations
 
-import base64
-import re
 from dataclasses import dataclass
 from datetime import datetime
-
-import orjson
 
 from rcsc.accounts.audit import record
 from rcsc.core.exchange import ObjectHit, ObjectSearch
@@ -20,14 +16,15 @@ from rcsc.core.identity import AuditEvent, Principal
 from rcsc.core.permissions import Action, require
 from rcsc.errors import FieldError, ValidationFailed
 from rcsc.exchange import collections
-from rcsc.exchange.taxii import AUDIT_IDS, AUDITED
-from rcsc.incidents.service import viewer_for
+from rcsc.exchange.query import decode_next, encode_next
+from rcsc.exchange.taxii import AUDIT_IDS
+from rcsc.incidents.service import AUDITED_READS, viewer_for
+from rcsc.stix.common import STIX_TYPE
 from rcsc.storage import UnitOfWork
 
 MAX_TEXT = 500
 MAX_LIMIT = 200
 DEFAULT_LIMIT = 50
-_TYPE = re.compile(r"^[a-z0-9][a-z0-9-]{1,248}[a-z0-9]$")
 
 
 @dataclass(frozen=True)
@@ -36,21 +33,13 @@ class Hits:
     next: str | None  # the cursor of the following page, None on the last
 
 
-def _cursor(hit: ObjectHit) -> str:
-    raw = orjson.dumps([hit.version.date_added.isoformat(), hit.version.pk])
-    return base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
-
-
 def _position(cursor: str) -> tuple[datetime, int]:
+    """The (date_added, pk) a cursor holds: the same keyset token as TAXII's `next`."""
     try:
-        moment, pk = orjson.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        at = datetime.fromisoformat(moment)
-        if at.tzinfo is None or not isinstance(pk, int):
-            raise ValueError(cursor)
-    except (ValueError, TypeError):  # binascii and orjson errors are ValueErrors
+        return decode_next(cursor)
+    except ValidationFailed:
         raise ValidationFailed.field("cursor", "is not a cursor this search gave out; start "
                                                "again without it") from None
-    return at, pk
 
 
 def query(text: str = "", types: list[str] | None = None, cursor: str = "",
@@ -62,7 +51,7 @@ def query(text: str = "", types: list[str] | None = None, cursor: str = "",
         errors.append(FieldError("q", f"at most {MAX_TEXT} characters"))
     kinds = [t.strip() for t in types or [] if t.strip()]
     errors += [FieldError("type", f"{t!r} is not a STIX type") for t in kinds
-               if not _TYPE.match(t)]
+               if not STIX_TYPE.match(t)]
     if not 1 <= limit <= MAX_LIMIT:
         errors.append(FieldError("limit", f"must be between 1 and {MAX_LIMIT}"))
     before = None
@@ -84,8 +73,9 @@ def search(uow: UnitOfWork, actor: Principal, q: ObjectSearch,
         q = ObjectSearch(text=q.text, types=q.types, collection_id=found.id, before=q.before,
                          limit=q.limit)
     items, more = uow.stix_search.search(viewer_for(uow, actor), q)
-    restricted = [hit.version.stix_id for hit in items if hit.version.tlp in AUDITED]
+    restricted = [hit.version.stix_id for hit in items if hit.version.tlp in AUDITED_READS]
     if restricted:
         record(uow, actor, AuditEvent("intel.read", object_type="search", detail={
             "q": q.text, "count": len(restricted), "ids": restricted[:AUDIT_IDS]}))
-    return Hits(items, _cursor(items[-1]) if more and items else None)
+    last = items[-1].version if more and items else None
+    return Hits(items, encode_next(last.date_added, last.pk) if last else None)

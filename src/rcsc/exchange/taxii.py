@@ -34,18 +34,16 @@ from rcsc.core.exchange import (
 )
 from rcsc.core.identity import AuditEvent, Principal, Role
 from rcsc.core.permissions import Action, require
-from rcsc.core.tlp import Tlp
 from rcsc.errors import FieldError, NotFound, PermissionDenied, ValidationFailed
 from rcsc.exchange import collections
 from rcsc.exchange.envelope import Checked, Rejected, check, label
 from rcsc.exchange.query import encode_next
-from rcsc.incidents.service import viewer_for
+from rcsc.incidents.service import AUDITED_READS, viewer_for
 from rcsc.stix.common import timestamp
 from rcsc.stix.ids import uuid_of
 from rcsc.storage import UnitOfWork
 from rcsc.storage.repos.stix_pages import StoredPage
 
-AUDITED = frozenset({Tlp.AMBER_STRICT, Tlp.RED})
 AUDIT_IDS = 100  # ids named in one audit row; the count is always exact
 
 
@@ -90,7 +88,7 @@ def _readable(uow: UnitOfWork, actor: Principal, key: str) -> Collection:
 
 def _note_restricted(uow: UnitOfWork, actor: Principal, collection: Collection,
                      page: StoredPage, action: str) -> None:
-    restricted = page.ids_marked(AUDITED)
+    restricted = page.ids_marked(AUDITED_READS)
     if restricted:
         record(uow, actor, AuditEvent(action, object_type="collection",
                                       object_id=str(collection.id),

@@ -9,7 +9,6 @@ as such and not expanded, as MISP does with its correlation limit; never silentl
 
 from __future__ import annotations
 
-import re
 import uuid
 from dataclasses import dataclass, field
 
@@ -20,16 +19,14 @@ from rcsc.core.permissions import Action, require
 from rcsc.core.tlp import Tlp
 from rcsc.errors import NotFound, ValidationFailed
 from rcsc.incidents import service
-from rcsc.incidents.service import viewer_for
+from rcsc.incidents.service import AUDITED_READS, viewer_for
+from rcsc.stix.ids import is_stix_id
 from rcsc.storage import UnitOfWork
 
 DEFAULT_LIMIT = 100  # objects per value before it counts as over-correlating
 MAX_MATCHES = 5000  # postings read per request
 MAX_VALUES = 10_000  # values per lookup
-AUDITED = frozenset({Tlp.AMBER_STRICT, Tlp.RED})
 INCIDENT_PREFIX = "incident:"
-STIX_ID = re.compile(r"^[a-z0-9][a-z0-9-]{1,248}[a-z0-9]--[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-"
-                     r"[0-9a-f]{4}-[0-9a-f]{12}$")
 
 
 @dataclass
@@ -103,7 +100,7 @@ def _correlate(uow: UnitOfWork, actor: Principal, values: list[IndexedValue],
             and (m.obj.source_key or "") not in exclude
             and spread.get(m.found.key, 0) <= limit]
     related = _group(uow, actor, kept)
-    restricted = [r.ref for r in related if r.tlp in AUDITED]
+    restricted = [r.ref for r in related if r.tlp in AUDITED_READS]
     if restricted:
         record(uow, actor, AuditEvent("intel.read", object_type="correlation",
                                       detail={"count": len(restricted),
@@ -123,7 +120,7 @@ def for_incident(uow: UnitOfWork, actor: Principal, incident_id: uuid.UUID,
 def for_object(uow: UnitOfWork, actor: Principal, stix_id: str,
                limit: int = DEFAULT_LIMIT) -> Correlation:
     require(actor, Action.INTEL_READ)
-    if not STIX_ID.match(stix_id):
+    if not is_stix_id(stix_id):
         raise ValidationFailed.field("stix_id", f"{stix_id!r} is not a STIX id such as "
                                                 "indicator--<UUID>")
     pks = uow.intel.object_pks(viewer_for(uow, actor), stix_id=stix_id)

@@ -14,6 +14,8 @@ StixObject = dict[str, Any]
 
 SPEC_VERSION = "2.1"
 # STIX 2.1 §6: the cyber-observable objects (no created/modified of their own).
+# STIX 2.1 §2.8 / §3.1: a type is 3-250 characters of a-z, 0-9 and hyphens.
+STIX_TYPE = re.compile(r"^[a-z0-9][a-z0-9-]{1,248}[a-z0-9]$")
 SCO_TYPES = frozenset({
     "artifact", "autonomous-system", "directory", "domain-name", "email-addr",
     "email-message", "file", "ipv4-addr", "ipv6-addr", "mac-addr", "mutex",

@@ -80,6 +80,18 @@ def sco_id(stix_type: str, contributing: Mapping[str, Any]) -> str:
     return f"{stix_type}--{uuid.uuid5(SCO_NAMESPACE, data)}"
 
 
+def is_stix_id(text: str) -> bool:
+    """Whether `text` is `<type>--<UUID>`, of any type."""
+    match = _ID.match(text)
+    if match is None:
+        return False
+    try:
+        uuid.UUID(match.group(2))
+    except ValueError:
+        return False
+    return True
+
+
 def uuid_of(stix_id: object, stix_type: str, field: str) -> uuid.UUID:
     """The UUID inside `<stix_type>--<uuid>`, or ValidationFailed naming `field`."""
     match = _ID.match(stix_id) if isinstance(stix_id, str) else None

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -34,6 +33,7 @@ from rcsc.exchange.files.items import Item, Walk, pages
 from rcsc.exchange.taxii import for_caller
 from rcsc.incidents.service import viewer_for
 from rcsc.sharing import Viewer
+from rcsc.stix.common import STIX_TYPE
 from rcsc.stix.ids import RCSC_NAMESPACE
 from rcsc.stix.misp import (
     EventHead,
@@ -49,7 +49,6 @@ EXPORT_FORMATS = ("stix", "misp", "csv", "values")
 MEDIA_TYPES = {"stix": "application/stix+json;version=2.1", "misp": "application/json",
                "csv": "text/csv; charset=utf-8", "values": "text/plain; charset=utf-8"}
 SUFFIXES = {"stix": "json", "misp": "misp.json", "csv": "csv", "values": "txt"}
-_TYPE = re.compile(r"^[a-z0-9][a-z0-9-]{1,248}[a-z0-9]$")
 MAX_TYPES = 50
 Progress = Callable[[int], None]
 
@@ -75,7 +74,7 @@ def check(request: ExportRequest) -> None:
     if request.format not in EXPORT_FORMATS:
         raise ValidationFailed.field("format", f"{request.format!r} is not one of "
                                                f"{', '.join(EXPORT_FORMATS)}")
-    bad = [t for t in request.types if not _TYPE.match(t)]
+    bad = [t for t in request.types if not STIX_TYPE.match(t)]
     if bad or len(request.types) > MAX_TYPES:
         raise ValidationFailed.field("type", f"{bad[0]!r} is not a STIX type" if bad else
                                      f"at most {MAX_TYPES} types")
