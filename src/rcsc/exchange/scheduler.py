@@ -9,11 +9,11 @@ tries again; a sync never takes the thread down.
 from __future__ import annotations
 
 import logging
-import threading
 
 from rcsc.accounts.auth import system
 from rcsc.config import Settings
 from rcsc.core.federation import SyncRun
+from rcsc.core.periodic import Periodic
 from rcsc.exchange import sync
 from rcsc.storage import Database
 
@@ -25,19 +25,16 @@ class Scheduler:
     def __init__(self, db: Database, settings: Settings) -> None:
         self.db = db
         self.settings = settings
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._loop, name="rcsc-federation",
-                                        daemon=True)
+        self._thread = Periodic("rcsc-federation", settings.federation_tick_seconds,
+                                self.tick, log)
 
     def start(self) -> None:
         self._thread.start()
 
     def stop(self, timeout: float = 10.0) -> None:
-        """Ask the thread to end; a sync in flight finishes its current request first
-        (bounded by the federation timeouts) or is abandoned at exit (it is a daemon)."""
-        self._stop.set()
-        if self._thread.is_alive():
-            self._thread.join(timeout)
+        """A sync in flight finishes its current request first (bounded by the federation
+        timeouts) or is abandoned at exit."""
+        self._thread.stop(timeout)
 
     def tick(self) -> list[SyncRun]:
         try:
@@ -45,8 +42,3 @@ class Scheduler:
         except Exception:  # the database may be away for a while; try again next tick
             log.exception("federation tick failed")
             return []
-
-    def _loop(self) -> None:
-        while not self._stop.is_set():
-            self.tick()
-            self._stop.wait(self.settings.federation_tick_seconds)
