@@ -1,0 +1,1 @@
+"""Joint exercises: planning, MSEL, the exercise clock, responses, evaluation and the after-action report."""
