@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from rcsc.core.clock import Clock, SystemClock
 from rcsc.errors import Conflict
+from rcsc.storage.checkpoint import DEFAULT_PAGES, SAFETY_NET_PAGES, WalCheckpointer
 from rcsc.storage.uow import UnitOfWork
 
 
@@ -24,13 +25,15 @@ def normalise_url(url: str) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
-def create_db_engine(url: str, *, sqlite_busy_timeout_ms: int = 10_000) -> Engine:
+def create_db_engine(url: str, *, sqlite_busy_timeout_ms: int = 10_000,
+                     wal_pages: Callable[[], int] = lambda: DEFAULT_PAGES) -> Engine:
+    """`wal_pages`: the automatic checkpoint size a new SQLite connection gets."""
     url = normalise_url(url)
     if url.startswith("sqlite"):
         engine = create_engine(
             url, connect_args={"timeout": sqlite_busy_timeout_ms / 1000, "check_same_thread": False}
         )
-        _configure_sqlite(engine, sqlite_busy_timeout_ms)
+        _configure_sqlite(engine, sqlite_busy_timeout_ms, wal_pages)
         return engine
     # JIT off: it pays for long analytic queries, not ours. It compiled the sharing filter of
     # every free-text search anew, ~400 ms each (bench/incidents.py: a 25 ms search took 420).
@@ -38,7 +41,8 @@ def create_db_engine(url: str, *, sqlite_busy_timeout_ms: int = 10_000) -> Engin
                          connect_args={"options": "-c jit=off"})
 
 
-def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
+def _configure_sqlite(engine: Engine, busy_timeout_ms: int,
+                      wal_pages: Callable[[], int]) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
         # Let SQLAlchemy, not pysqlite, decide where transactions start (see "begin" below).
@@ -48,6 +52,7 @@ def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
         cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute(f"PRAGMA wal_autocheckpoint={int(wal_pages())}")
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -64,7 +69,9 @@ class Database:
 
     def __init__(self, url: str, *, clock: Clock | None = None, busy_timeout_ms: int = 10_000):
         self.url = normalise_url(url)
-        self.engine = create_db_engine(self.url, sqlite_busy_timeout_ms=busy_timeout_ms)
+        self._checkpointer: WalCheckpointer | None = None
+        self.engine = create_db_engine(self.url, sqlite_busy_timeout_ms=busy_timeout_ms,
+                                       wal_pages=self._wal_pages)
         self.clock: Clock = clock or SystemClock()
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._readers = sessionmaker(
@@ -101,5 +108,29 @@ class Database:
 
         check_current(self.engine)
 
+    def _wal_pages(self) -> int:
+        return SAFETY_NET_PAGES if self._checkpointer is not None else DEFAULT_PAGES
+
+    def start_checkpointer(self) -> None:
+        """SQLite on a file: checkpoint the WAL in a background thread from now on
+        (`storage.checkpoint`). Nothing to do on PostgreSQL or in memory."""
+        path = self.engine.url.database
+        if self.dialect != "sqlite" or not path or path == ":memory:" or self._checkpointer:
+            return
+        self._checkpointer = WalCheckpointer(path)
+        self.engine.dispose()  # pooled connections reopen with the larger safety net
+        for maker in (self._sessions, self._readers):
+            event.listen(maker, "after_commit", self._after_commit)
+        self._checkpointer.start()
+
+    def _after_commit(self, _session: Session) -> None:
+        if self._checkpointer is not None:
+            self._checkpointer.nudge()
+
     def dispose(self) -> None:
+        if self._checkpointer is not None:
+            for maker in (self._sessions, self._readers):
+                event.remove(maker, "after_commit", self._after_commit)
+            self._checkpointer.stop()
+            self._checkpointer = None
         self.engine.dispose()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -53,6 +54,11 @@ def create_app(
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         log.info("RCSC %s serving node %s on %s", __version__, settings.node_name, db.dialect)
+        db.start_checkpointer()
+        # Everything loaded so far (the app, its libraries, the warninglists) lives as long as
+        # the process: out of the collector's sight, a bulk request's many young objects no
+        # longer make it walk them all again (measured: 7 % of a TAXII POST's CPU).
+        gc.freeze()
         scheduler = Scheduler(db, settings) if settings.federation_scheduler else None
         if scheduler is not None:
             scheduler.start()
