@@ -44,9 +44,10 @@ class Rejected(Exception):
         self.message = message
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Checked:
-    """An acceptable object: where it sits, what it is, how it is marked."""
+    """An acceptable object: where it sits, what it is, how it is marked. (Not frozen: one
+    per object of an envelope; see `NewVersion`.)"""
 
     stix_id: str
     type: str
