@@ -136,6 +136,9 @@ def side_by_side(args: argparse.Namespace) -> tuple[list[Row], list[str]]:
         results["medallion"] = run("medallion", objects, args, None)
     with database(args) as url:
         raw_s = raw.postgresql_seconds(objects, url) if url else raw.sqlite_seconds(objects)
+    with database(args) as url:
+        table_s = (raw.postgresql_rcsc_seconds(objects, url) if url
+                   else raw.sqlite_rcsc_seconds(objects))
     if "rcsc" in names:
         with database(args) as url:
             results["rcsc"] = run("rcsc", objects, args, url)
@@ -145,7 +148,7 @@ def side_by_side(args: argparse.Namespace) -> tuple[list[Row], list[str]]:
         notes += f.notes + ([] if f.peak_reset else [
             f"{f.label}: peak RSS is since start (/proc clear_refs refused)"])
     return figure_rows(args, figures.get("rcsc"), figures.get("medallion"),
-                       args.objects / raw_s, raw_s), notes
+                       args.objects / raw_s, raw_s, args.objects / table_s, table_s), notes
 
 
 def run_million(args: argparse.Namespace) -> tuple[list[Row], list[str]]:

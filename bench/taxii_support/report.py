@@ -51,7 +51,7 @@ def _cell(f: Any, what: str) -> str:
 
 
 def figure_rows(args: argparse.Namespace, ours: Any, peer: Any, raw_rate: float,
-                raw_s: float) -> list[Row]:
+                raw_s: float, table_rate: float, table_s: float) -> list[Row]:
     n, env, db = args.objects, args.envelope, args.database
 
     def row(op: str, what: str, limit: str = "", target: str = "", met: str = "") -> Row:
@@ -68,6 +68,9 @@ def figure_rows(args: argparse.Namespace, ours: Any, peer: Any, raw_rate: float,
     return [
         row(f"POST {n:,} objects, envelopes of {env:,} ({db})", "ingest",
             f"{raw_rate:,.0f}/s ({raw_s:.2f} s)", ingest_target, ingest_met),
+        ("  the same rows into RCSC's own table (16 columns, its indexes)",
+         "" if ours is None else f"{ours.ingest / table_rate:.0%} of it", "",
+         f"{table_rate:,.0f}/s ({table_s:.2f} s)", "(for reference)", ""),
         row(f"page through all, limit={args.page:,}", "paging", "",
             f">= {PAGING_TARGET:,}/s", paging_met),
         row("peak RSS while paging", "rss", "", "flat: see --million"),
