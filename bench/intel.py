@@ -7,8 +7,10 @@ For each backend (a temporary SQLite file; a scratch PostgreSQL database, droppe
    (`exchange.taxii.add_objects`, envelopes of 10,000, every check on), then indexes them
    (`intel.index.catch_up`); both times are reported and their sum is the figure.
 2. Looks up a batch of 1,000 values (half carried by some indicator, half absent, some
-   defanged) as CERT-LV's analyst through `intel.correlate.lookup` (type guess,
-   normalisation, index, sharing rule), `--runs` times.
+   defanged) as CERT-LV's analyst through `intel.correlate.lookup` — the value search:
+   type guess, normalisation, the warninglist and allow-list verdict, the index, the
+   sharing rule, sightings and first/last seen — `--runs` times (the warninglists are
+   built once before, and timed on their own row, as is the verdict alone).
 3. Measures the index's bytes per posting (table and indexes), then adds 10,000 indicators
    that all carry ONE value and measures again: the growth per item stays the same (linear);
    a pair table (MISP) would need 10,000 x 9,999 / 2 = 49,995,000 rows for that value.
@@ -38,9 +40,10 @@ from rcsc.accounts import bootstrap, organisations, users  # noqa: E402
 from rcsc.accounts.auth import principal_for, system  # noqa: E402
 from rcsc.core.identity import ActorType, Principal  # noqa: E402
 from rcsc.core.incidents import Recipients  # noqa: E402
+from rcsc.core.intel import detect  # noqa: E402
 from rcsc.core.tlp import Tlp  # noqa: E402
 from rcsc.exchange import collections, taxii  # noqa: E402
-from rcsc.intel import correlate, index  # noqa: E402
+from rcsc.intel import benign, correlate, index, warninglists  # noqa: E402
 from rcsc.stix.markings import marking_ref  # noqa: E402
 from rcsc.stix.recipients import mark  # noqa: E402
 from rcsc.storage import Database  # noqa: E402
@@ -144,6 +147,21 @@ def _batch(rng: random.Random, count: int) -> list[str]:
     return asked
 
 
+def _verdict_row(db: Database, name: str, asked: list[str]) -> tuple[str, ...]:
+    """The warninglist and allow-list verdict alone, on one batch (it is also inside every
+    lookup timed below)."""
+    values = [v for v in (detect(text) for text in asked) if v is not None]
+    times = []
+    for _ in range(5):
+        started = time.perf_counter()
+        with db.transaction(readonly=True) as uow:
+            flagged = benign.load(uow).of(values)
+        times.append((time.perf_counter() - started) * 1000)
+    return (f"warninglist verdict of {len(values):,} values", name,
+            f"{statistics.median(times):.1f} ms", f"{len(flagged)} benign",
+            "part of the lookup below", "pymispwarninglists full search: ~150 ms a value")
+
+
 def run(name: str, count: int, runs: int, pg_url: str) -> list[tuple[str, ...]]:
     rows: list[tuple[str, ...]] = []
     with backend(name, pg_url) as db:
@@ -162,7 +180,12 @@ def run(name: str, count: int, runs: int, pg_url: str) -> list[tuple[str, ...]]:
                      f"{total:.1f} s", f"{count / total:,.0f}/s",
                      f"store {stored:.1f} s + index {indexing:.1f} s", "MISP: ~340 attributes/s"
                      " bulk ingest (MISP #9092)"))
+        started = time.perf_counter()
+        lists = warninglists.shipped()  # once per process, before any lookup is timed
+        rows.append(("build the MISP warninglists (once per process)", name,
+                     f"{time.perf_counter() - started:.1f} s", f"{len(lists)} lists", "", ""))
         rng = random.Random(7)
+        rows.append(_verdict_row(db, name, _batch(rng, count)))
         times = []
         hits = 0
         for _ in range(runs + 2):

@@ -110,7 +110,8 @@ def settings(tmp_path: Path, db_url: str) -> Settings:
     # no federation scheduler thread in app tests (tests/exchange/test_sync.py runs one), no
     # indexer thread (tests index with `intel.index.catch_up`; tests/intel runs the thread)
     return load_settings(data_dir=tmp_path / "data", database_url=db_url,
-                         federation_scheduler=False, intel_index_seconds=0)
+                         federation_scheduler=False, intel_index_seconds=0,
+                         alert_delivery_seconds=0)  # no delivery thread: tests call the step
 
 
 @dataclass

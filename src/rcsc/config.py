@@ -55,6 +55,27 @@ class Settings(BaseSettings):
     # objects this often (0: never; `rcsc intel index` then does it)
     correlation_limit: int = Field(default=100, ge=1, le=100_000)
     intel_index_seconds: float = Field(default=2.0, ge=0, le=3600)
+    # Exercises (docs/exercises.md): the clock worker of `rcsc serve` releases due injects
+    # this often (0: never; tests step the clock themselves)
+    exercise_tick_seconds: float = Field(default=1.0, ge=0, le=60)
+    # Alerts (docs/correlation.md, "Alerts"): items of two countries sharing a value within
+    # this many days make a cross-border cluster; the delivery worker of `rcsc serve` sends
+    # queued webhooks and mail this often (0: never), retrying with exponential backoff
+    # (base delay, doubled per attempt, with jitter) until the last attempt, then `failed`
+    cluster_window_days: int = Field(default=7, ge=1, le=365)
+    alert_delivery_seconds: float = Field(default=5.0, ge=0, le=3600)
+    alert_max_attempts: int = Field(default=8, ge=1, le=50)
+    alert_retry_base_seconds: float = Field(default=30.0, gt=0, le=86_400)
+    webhook_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
+    # Mail over SMTP: no host, no mail (said once in the log). STARTTLS when asked; a login
+    # when a user is given
+    smtp_host: str | None = None
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    smtp_from: str = "rcsc@localhost"
+    smtp_starttls: bool = False
+    smtp_user: str | None = None
+    smtp_password: str | None = Field(default=None, repr=False)
+    smtp_timeout_seconds: float = Field(default=10.0, gt=0, le=300)
     # Federation (docs/federation.md): `rcsc serve` syncs due peers every tick when on
     federation_scheduler: bool = True
     federation_tick_seconds: float = Field(default=30.0, gt=0, le=3600)
@@ -65,6 +86,9 @@ class Settings(BaseSettings):
     # re-read this much before the pull bookmark (for TAXII servers whose date_added may
     # not follow commit order; RCSC's does, so 0 loses nothing)
     federation_pull_overlap_seconds: float = Field(default=0.0, ge=0, le=3600)
+    # Analytics (docs/analytics.md): a count below this is suppressed (with the cells that
+    # would give it away by subtraction), so no count identifies an incident; 1 shows all
+    analytics_min_cell: int = Field(default=3, ge=1, le=1000)
 
     @field_validator("node_country")
     @classmethod

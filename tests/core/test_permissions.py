@@ -24,6 +24,8 @@ ADMIN_ONLY = {Action.ORG_MANAGE, Action.USER_READ, Action.USER_MANAGE,
               Action.BLOBS_MANAGE, Action.COLLECTION_MANAGE, Action.PEER_MANAGE}
 INCIDENT_WRITERS = {Role.ANALYST, Role.COORDINATOR, Role.ADMIN}
 INTEL_WRITERS = INCIDENT_WRITERS | {Role.PEER}  # another node pushes STIX objects
+EXERCISE_CREATORS = {Role.PLANNER, Role.COORDINATOR, Role.ADMIN}
+EXERCISE_ACTORS = set(Role) - {Role.PEER, Role.VIEWER}  # the exercise role decides the rest
 
 
 @pytest.mark.parametrize("role", list(Role))
@@ -33,6 +35,10 @@ def test_only_admins_may_administer(role: Role, action: Action) -> None:
         expected = role in INCIDENT_WRITERS
     elif action is Action.INTEL_WRITE:
         expected = role in INTEL_WRITERS
+    elif action is Action.EXERCISE_CREATE:
+        expected = role in EXERCISE_CREATORS
+    elif action is Action.EXERCISE_ACT:
+        expected = role in EXERCISE_ACTORS
     else:
         expected = role is Role.ADMIN or action not in ADMIN_ONLY
     assert allowed(_principal({role}), action) is expected

@@ -12,6 +12,7 @@ import pytest
 
 from rcsc.accounts.auth import principal_for
 from rcsc.core.identity import ActorType, Principal
+from rcsc.errors import PermissionDenied
 from rcsc.incidents import observables, service
 from rcsc.intel import correlate, index
 from rcsc.storage import Database, UnitOfWork
@@ -48,16 +49,16 @@ def _refs(found: correlate.Correlation) -> set[str]:
 
 def test_same_value_in_ua_and_lt_incidents_correlates_both_ways(db: Database,
                                                                world: World) -> None:
-    lt = _file(db, world.analyst.id, "green", ("ipv4", "198.51.100.77"))
-    ua = _file(db, world.ua_analyst.id, "green", ("ipv4", "198.51.100.77"),
+    lt = _file(db, world.analyst.id, "green", ("ipv4", "5.188.10.77"))
+    ua = _file(db, world.ua_analyst.id, "green", ("ipv4", "5.188.10.77"),
                ("domain", "only-ua.example"))
     from_lt = _related(db, world.analyst.id, lt)
     from_ua = _related(db, world.ua_analyst.id, ua)
     assert _refs(from_lt) == {str(ua)} and _refs(from_ua) == {str(lt)}
     (item,) = from_lt.related
     assert item.kind == "incident" and item.owner_org_id == world.ua_org
-    assert {(a.value, f.value) for a, f in item.shared} == {("198.51.100.77",
-                                                            "198.51.100.77")}
+    assert {(a.value, f.value) for a, f in item.shared} == {("5.188.10.77",
+                                                            "5.188.10.77")}
 
 
 def test_a_match_is_invisible_to_an_organisation_that_sees_one_side(db: Database,
@@ -80,14 +81,14 @@ def test_an_amber_recipient_sees_the_match(db: Database, world: World) -> None:
 
 
 @pytest.mark.parametrize(("address", "network"), [
-    ("10.20.30.40", "10.20.0.0/16"), ("2001:db8:aa::5", "2001:db8:aa::/48")])
+    ("5.188.30.40", "5.188.0.0/16"), ("2a0d:5600:aa::5", "2a0d:5600:aa::/48")])
 def test_cidr_containment_both_ways(db: Database, world: World, address: str,
                                     network: str) -> None:
     kind = "ipv6" if ":" in address else "ipv4"
     single = _file(db, world.analyst.id, "green", (kind, address))
     ranged = _file(db, world.ua_analyst.id, "green", (kind, network))
     elsewhere = _file(db, world.ua_analyst.id, "green",
-                      (kind, "10.99.0.1" if kind == "ipv4" else "2001:db8:bb::1"))
+                      (kind, "5.99.0.1" if kind == "ipv4" else "2a0d:5600:bb::1"))
     assert _refs(_related(db, world.analyst.id, single)) == {str(ranged)}
     assert _refs(_related(db, world.ua_analyst.id, ranged)) == {str(single)}
     assert _refs(_related(db, world.ua_analyst.id, elsewhere)) == set()
@@ -108,7 +109,7 @@ def test_defanged_input_matches_the_refanged_value(db: Database, world: World) -
 
 
 def test_over_correlating_values_are_named_not_expanded(db: Database, world: World) -> None:
-    hot, cool = ("ipv4", "192.0.2.200"), ("domain", "rare.example")
+    hot, cool = ("ipv4", "5.188.11.200"), ("domain", "rare.example")
     first = _file(db, world.analyst.id, "green", hot, cool)
     for _ in range(3):
         _file(db, world.ua_analyst.id, "green", hot)
@@ -116,15 +117,15 @@ def test_over_correlating_values_are_named_not_expanded(db: Database, world: Wor
     index.catch_up(db)
     with db.transaction() as uow:
         found = correlate.for_incident(uow, _who(uow, world.analyst.id), first, limit=2)
-    assert [v.value for v in found.over_correlating] == ["192.0.2.200"]
+    assert [v.value for v in found.over_correlating] == ["5.188.11.200"]
     assert _refs(found) == {str(other)}
 
 
 def test_indexing_twice_adds_nothing_and_deleted_objects_leave_the_index(
     db: Database, world: World
 ) -> None:
-    lt = _file(db, world.analyst.id, "green", ("ipv4", "198.51.100.78"))
-    ua = _file(db, world.ua_analyst.id, "green", ("ipv4", "198.51.100.78"))
+    lt = _file(db, world.analyst.id, "green", ("ipv4", "5.188.10.78"))
+    ua = _file(db, world.ua_analyst.id, "green", ("ipv4", "5.188.10.78"))
     index.catch_up(db)
     with db.transaction(readonly=True) as uow:
         postings = uow.intel.posting_count()
@@ -138,3 +139,40 @@ def test_indexing_twice_adds_nothing_and_deleted_objects_leave_the_index(
     assert _refs(_related(db, world.analyst.id, lt)) == set()
     with db.transaction(readonly=True) as uow:
         assert uow.intel.posting_count() == postings  # old rows gone, new ones indexed
+
+
+def test_over_correlating_values_are_listed_for_node_admins(db: Database,
+                                                            world: World) -> None:
+    hot = ("domain", "everywhere.example")
+    for _ in range(3):
+        _file(db, world.ua_analyst.id, "amber", hot)  # the admin may see none of them
+    _file(db, world.analyst.id, "green", hot, ("domain", "once.example"))
+    index.catch_up(db)
+    with db.transaction() as uow:
+        listed = correlate.over_correlating(uow, _who(uow, world.admin.id), limit=2)
+        assert [(v.value, n) for v, n in listed] == [("everywhere.example", 4)]
+        with pytest.raises(PermissionDenied):
+            correlate.over_correlating(uow, _who(uow, world.analyst.id), limit=2)
+
+
+@pytest.mark.parametrize(("wide", "narrow", "address", "outside"), [
+    ("5.188.0.0/16", "5.188.30.0/24", "5.188.30.40", "5.189.0.1"),
+    ("2a0d:5600::/32", "2a0d:5600:aa::/48", "2a0d:5600:aa::5", "2a0d:5601::1"),
+])
+def test_lookups_match_ranges_both_ways_and_ranges_inside_ranges(
+    db: Database, world: World, wide: str, narrow: str, address: str, outside: str
+) -> None:
+    kind = "ipv6" if ":" in address else "ipv4"
+    made = {v: _file(db, world.ua_analyst.id, "green", (kind, v))
+            for v in (wide, narrow, address, outside)}
+    index.catch_up(db)
+
+    def found(value: str) -> set[str]:
+        with db.transaction() as uow:
+            return _refs(correlate.lookup(uow, _who(uow, world.analyst.id),
+                                          [value]).correlation)
+
+    assert found(wide) == {str(made[v]) for v in (wide, narrow, address)}
+    assert found(narrow) == {str(made[v]) for v in (wide, narrow, address)}
+    assert found(address) == {str(made[v]) for v in (wide, narrow, address)}
+    assert found(outside) == {str(made[outside])}

@@ -29,7 +29,8 @@ PATH_PARAM = re.compile(r"{(\w+)}")
 WRITE_METHODS = {"POST", "PATCH", "PUT"}
 ALL_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 VALID_PATH_VALUES = {  # parameters that are not UUIDs
-    "milestone": "early-warning", "stix_id": "indicator--00000000-0000-4000-8000-000000000000"}
+    "milestone": "early-warning", "stix_id": "indicator--00000000-0000-4000-8000-000000000000",
+    "entry_id": "999999999"}
 FREE_TEXT_PATH_PARAMS = {"name"}  # any text is well-formed: an unknown one is a 404
 WRONG = {"wrong": ["type"]}  # an object: wrong for every field of every body
 NOT_VALID = "!not-valid!"
@@ -358,9 +359,33 @@ def valid_body(op: Operation, world: World) -> dict[str, Any]:
         "ObservableIn": {"type": "ipv4", "value": "203.0.113.7"},
         "MilestoneIn": {},
         "LookupIn": {"values": ["198.51.100.7"]},
+        "WebhookIn": {"url": "http://127.0.0.1:9/hook"},
+        "AlertMailIn": {"enabled": True},
+        "SightingIn": {"kind": "seen", "value": "5.188.10.3"},
+        "AllowIn": {"list": "partner-scanners", "value": "203.0.113.0/24"},
+        "WarninglistSwitch": {"enabled": False},
+        "ExtractIn": {"text": "C2 at hxxp://evil[.]lt/gate.php"},
+        "AttachIn": {"incident_id": str(uuid.uuid4()),
+                     "observables": [{"type": "ipv4", "value": "5.188.10.3"}]},
         "PeerIn": {"name": "rcsc-ua", "url": "http://127.0.0.1:9/taxii2/api/",
                    "token": "rcsc_example", "org_id": str(world.ua_org)},
         "PeerPatch": {"interval_minutes": 30},
+        "ExerciseIn": {"name": "Baltic Grid", "type": "tabletop", "starts_on": "2027-03-02",
+                       "ends_on": "2027-03-03"},
+        "ExercisePatch": {"name": "Baltic Grid 2"},
+        "ParticipantsIn": {"participants": []},
+        "StatusIn": {"status": "planning"},
+        "InjectIn": {"number": 1, "title": "Outage", "offset": "D+0 H+00:10"},
+        "InjectPatch": {"title": "Outage 2"},
+        "ResponseIn": {"text": "on it"},
+        "ObjectiveIn": {"code": "O1", "text": "Share IOCs within 2 h"},
+        "MeetingIn": {"kind": "initial", "starts_at": "2027-01-12T09:00:00+02:00"},
+        "CheckIn": {"phase": "initiation", "key": "mandate"},
+        "RatingIn": {"rating": "P"},
+        "QuestionIn": {"text": "What went well?"},
+        "AnswerIn": {"text": "Sharing"},
+        "CorrectiveActionIn": {"text": "Contact list", "owner_org_id": str(world.ua_org),
+                               "due_on": "2027-06-30"},
     }
     assert op.body is not None
     title = op.body.get("title", "")

@@ -53,22 +53,22 @@ def test_incidents_of_two_countries_correlate_through_the_rule(
 
 def test_lookup_finds_what_the_caller_may_see(client: TestClient, world: World,
                                               db: Database) -> None:
-    lt = _with_value(client, world.analyst, "green", "ipv4", "198.51.100.90")
+    lt = _with_value(client, world.analyst, "green", "ipv4", "5.188.10.90")
     index.catch_up(db)
     response = client.post("/api/v1/intel/lookup", headers=world.ua_analyst.auth,
-                           json={"values": ["198.51.100[.]90", "nothing here"]})
+                           json={"values": ["5.188.10[.]90", "nothing here"]})
     assert response.status_code == 200, response.text
     body = response.json()
     assert [r["ref"] for r in body["related"]] == [lt]
-    assert body["values"] == [{"type": "ipv4", "value": "198.51.100.90"}]
+    assert body["values"] == [{"type": "ipv4", "value": "5.188.10.90"}]
     assert body["unrecognised"] == ["nothing here"]
 
 
 def test_bad_lookups_are_422_naming_the_field(client: TestClient, world: World) -> None:
     too_many = client.post("/api/v1/intel/lookup", headers=world.analyst.auth,
-                           json={"values": ["198.51.100.1"] * 10_001})
+                           json={"values": ["5.188.10.1"] * 10_001})
     assert {e["field"] for e in assert_problem(too_many, 422)["errors"]} == {"values"}
     wrong = client.post("/api/v1/intel/lookup", headers=world.analyst.auth,
-                        json={"values": "198.51.100.1"})
+                        json={"values": "5.188.10.1"})
     assert_problem(wrong, 422)
     assert client.post("/api/v1/intel/lookup", json={"values": []}).status_code == 401

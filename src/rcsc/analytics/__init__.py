@@ -1,1 +1,2 @@
-"""Situational awareness: aggregates over what the viewer may see, trend tests, the dashboard and the weekly situation report."""
+"""Situational awareness: aggregates over what the viewer may see, trend tests, the
+dashboard and the weekly situation report."""

@@ -18,8 +18,10 @@ from rcsc import demo
 from rcsc.accounts import audit, bootstrap, organisations, tokens, users
 from rcsc.accounts.auth import system
 from rcsc.cli import files, logs
+from rcsc.cli.exercises import exercise_app
 from rcsc.cli.intel import intel_app
 from rcsc.cli.peers import peer_app
+from rcsc.cli.report import report_app
 from rcsc.config import Settings, load_settings
 from rcsc.errors import DatabaseBehind, NotFound, RcscError, ValidationFailed
 from rcsc.exchange import collections
@@ -41,6 +43,8 @@ blobs_app = typer.Typer(help="Evidence files in the data folder's blob store.",
 collection_app = typer.Typer(help="TAXII collections.", no_args_is_help=True)
 app.add_typer(peer_app, name="peer")
 app.add_typer(intel_app, name="intel")
+app.add_typer(exercise_app, name="exercise")
+app.add_typer(report_app, name="report")
 for sub, name in ((db_app, "db"), (org_app, "org"), (user_app, "user"), (token_app, "token"),
                   (audit_app, "audit"), (blobs_app, "blobs"), (collection_app, "collection")):
     app.add_typer(sub, name=name)

@@ -28,6 +28,9 @@ class Action(StrEnum):
     INTEL_WRITE = "intel.write"
     COLLECTION_MANAGE = "collection.manage"
     PEER_MANAGE = "peer.manage"  # federation: add, change, remove and sync peer nodes
+    EXERCISE_READ = "exercise.read"
+    EXERCISE_CREATE = "exercise.create"
+    EXERCISE_ACT = "exercise.act"  # plan, control, play, evaluate: the exercise role decides
 
 
 @dataclass(frozen=True)
@@ -60,6 +63,13 @@ RULES: dict[Action, Rule] = {
     ),
     Action.COLLECTION_MANAGE: Rule(frozenset({Role.ADMIN}), Scope.ADMIN),
     Action.PEER_MANAGE: Rule(frozenset({Role.ADMIN}), Scope.ADMIN),
+    # Exercises: which exercises are seen is the sharing rule's; what a person does inside
+    # one is decided by their role in that exercise (planner, controller, player, ...).
+    Action.EXERCISE_READ: Rule(EVERYONE, Scope.READ),
+    Action.EXERCISE_CREATE: Rule(
+        frozenset({Role.PLANNER, Role.COORDINATOR, Role.ADMIN}), Scope.WRITE
+    ),
+    Action.EXERCISE_ACT: Rule(EVERYONE - {Role.PEER, Role.VIEWER}, Scope.WRITE),
 }
 
 

@@ -13,6 +13,7 @@ from rcsc.accounts.audit import record
 from rcsc.accounts.auth import system
 from rcsc.core.identity import AuditEvent, OrgKind, Role
 from rcsc.core.secrets import new_password
+from rcsc.demo.exercises import load_exercises
 from rcsc.demo.incidents import load_year, make_cast
 from rcsc.errors import Conflict
 from rcsc.storage import UnitOfWork
@@ -101,8 +102,10 @@ def load(uow: UnitOfWork) -> list[DemoLogin]:
         logins.append(DemoLogin(user.email, password, tuple(r.value for r in roles),
                                 names[org_key]))
     loaded = load_year(uow, make_cast(uow, actor, org_ids, people))
+    exercises = load_exercises(uow, org_ids, people)
     uow.meta.set(DEMO_FLAG, uow.clock.now().isoformat())
     record(uow, actor, AuditEvent("demo.load", detail={
         "organisations": len(ORGS), "users": len(USERS), "communities": loaded.communities,
-        "incidents": loaded.incidents, "observables": loaded.observables}))
+        "incidents": loaded.incidents, "observables": loaded.observables,
+        "exercises": exercises}))
     return logins

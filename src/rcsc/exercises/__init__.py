@@ -1,1 +1,2 @@
-"""Joint exercises: planning, MSEL, the exercise clock, responses, evaluation and the after-action report."""
+"""Joint exercises: planning, MSEL, the exercise clock, responses, evaluation and the
+after-action report."""

@@ -98,7 +98,7 @@ def collect_garbage(db: Database, blobs: BlobStore, actor: Principal, *, grace: 
     if grace < timedelta(0):
         raise ValidationFailed.field("grace", "must not be negative")
     with db.transaction(readonly=True) as uow:
-        referenced = uow.attachments.referenced_blobs()
+        referenced = uow.attachments.referenced_blobs() | uow.exercises.files.referenced_blobs()
         cutoff = uow.clock.now() - grace
     swept = blobs.sweep(referenced, older_than=cutoff, dry_run=dry_run)
     with db.transaction() as uow:

@@ -5,12 +5,19 @@ and the number of matches it may not see is never told.
 
 A value carried by more than `limit` objects (of anyone) is over-correlating: it is named
 as such and not expanded, as MISP does with its correlation limit; never silently dropped.
+
+A benign value (a MISP warninglist the node applies, or a local allow-list, names it) is no
+reason for two items to be related: in an item's correlation it is named in `benign` with
+its reasons and not expanded, and a match found through a benign value (an address inside
+an allow-listed range) is dropped. A lookup is different: the analyst asked about the value,
+so every item carrying it is shown, with the verdict beside it.
 """
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from rcsc.accounts.audit import record
 from rcsc.core.identity import AuditEvent, Principal
@@ -20,6 +27,7 @@ from rcsc.core.tlp import Tlp
 from rcsc.errors import NotFound, ValidationFailed
 from rcsc.incidents import service
 from rcsc.incidents.service import AUDITED_READS, viewer_for
+from rcsc.intel import benign, sightings
 from rcsc.stix.ids import is_stix_id
 from rcsc.storage import UnitOfWork
 
@@ -48,6 +56,8 @@ class Correlation:
     values: list[IndexedValue]  # what the item carries
     related: list[Related]
     over_correlating: list[IndexedValue]
+    benign: dict[IndexedValue, list[str]] = field(default_factory=dict)  # value -> reasons
+    matches: list[Match] = field(default_factory=list)  # what `related` was grouped from
 
 
 def _incident_of(obj: MatchedObject) -> uuid.UUID | None:
@@ -91,21 +101,27 @@ def _item(uow: UnitOfWork, actor: Principal, obj: MatchedObject,
 
 
 def _correlate(uow: UnitOfWork, actor: Principal, values: list[IndexedValue],
-               exclude: set[str], limit: int) -> Correlation:
+               exclude: set[str], limit: int, *, expand_benign: bool = False) -> Correlation:
+    verdicts = benign.load(uow)
+    flagged = verdicts.of(values)
     spread = uow.intel.spread([v.key for v in values])
     hot = [v for v in values if spread.get(v.key, 0) > limit]
-    cool = [v for v in values if v not in hot]
+    skip = set(hot) if expand_benign else set(hot) | set(flagged)
+    cool = [v for v in values if v not in skip]
     matches = uow.intel.matches(viewer_for(uow, actor), cool, MAX_MATCHES) if cool else []
     kept = [m for m in matches if m.obj.stix_id not in exclude
             and (m.obj.source_key or "") not in exclude
             and spread.get(m.found.key, 0) <= limit]
+    if not expand_benign:
+        found_flagged = verdicts.of({m.found for m in kept} - set(values))
+        kept = [m for m in kept if m.found not in found_flagged]
     related = _group(uow, actor, kept)
     restricted = [r.ref for r in related if r.tlp in AUDITED_READS]
     if restricted:
         record(uow, actor, AuditEvent("intel.read", object_type="correlation",
                                       detail={"count": len(restricted),
                                               "refs": restricted[:100]}))
-    return Correlation(values, related, hot)
+    return Correlation(values, related, hot, flagged, kept)
 
 
 def for_incident(uow: UnitOfWork, actor: Principal, incident_id: uuid.UUID,
@@ -130,16 +146,31 @@ def for_object(uow: UnitOfWork, actor: Principal, stix_id: str,
 
 
 @dataclass(frozen=True)
+class ValueReport:
+    """What the viewer may know of one value asked: the verdict, how many visible items
+    carry it, what the visible sightings say, and when it was first and last seen (the
+    items' storing times widened by the sightings)."""
+
+    value: IndexedValue
+    benign: list[str]
+    over_correlating: bool
+    items: int
+    sightings: sightings.Summary
+    first_seen: datetime | None
+    last_seen: datetime | None
+
+
+@dataclass(frozen=True)
 class Lookup:
     values: list[IndexedValue]
     unrecognised: list[str]  # what was given that is no value of an indexed type
     correlation: Correlation
+    reports: list[ValueReport] = field(default_factory=list)
 
 
-def lookup(uow: UnitOfWork, actor: Principal, texts: list[str],
-           limit: int = DEFAULT_LIMIT) -> Lookup:
-    """Every visible item carrying any of the given values (defanged forms understood)."""
-    require(actor, Action.INTEL_READ)
+def recognise(texts: list[str]) -> tuple[list[IndexedValue], list[str]]:
+    """The values among the texts (type guessed, defanged forms understood), without
+    repeats, and the texts that are no value of an indexed type."""
     if len(texts) > MAX_VALUES:
         raise ValidationFailed.field("values", f"at most {MAX_VALUES:,} values at once")
     values: dict[IndexedValue, None] = {}
@@ -152,5 +183,45 @@ def lookup(uow: UnitOfWork, actor: Principal, texts: list[str],
             unknown.append(text)
         else:
             values[found] = None
-    asked = list(values)
-    return Lookup(asked, unknown, _correlate(uow, actor, asked, set(), limit))
+    return list(values), unknown
+
+
+def lookup(uow: UnitOfWork, actor: Principal, texts: list[str],
+           limit: int = DEFAULT_LIMIT) -> Lookup:
+    """Every visible item carrying any of the given values (defanged forms understood),
+    with each value's verdict, sightings and first/last seen: the value search."""
+    require(actor, Action.INTEL_READ)
+    asked, unknown = recognise(texts)
+    found = _correlate(uow, actor, asked, set(), limit, expand_benign=True)
+    return Lookup(asked, unknown, found, _reports(uow, actor, found))
+
+
+def _reports(uow: UnitOfWork, actor: Principal, found: Correlation) -> list[ValueReport]:
+    by_value: dict[IndexedValue, list[Match]] = {}
+    for match in found.matches:
+        by_value.setdefault(match.asked, []).append(match)
+    seen = sightings.visible(uow, actor, values=found.values,
+                             stix_ids=sorted({m.obj.stix_id for m in found.matches}))
+    hot = set(found.over_correlating)
+    none = sightings.summarise([])
+    reports = []
+    for value in found.values:
+        mine = by_value.get(value, [])
+        ids = {m.obj.stix_id for m in mine}
+        own = [s for s in seen if s.value == value or (s.stix_id in ids)] if seen else []
+        summary = sightings.summarise(own) if own else none
+        times = [m.obj.date_added for m in mine]
+        times += [t for t in (summary.first_seen, summary.last_seen) if t is not None]
+        items = {str(_incident_of(m.obj) or m.obj.stix_id) for m in mine}
+        reports.append(ValueReport(value, found.benign.get(value, []), value in hot,
+                                   len(items), summary, min(times, default=None),
+                                   max(times, default=None)))
+    return reports
+
+
+def over_correlating(uow: UnitOfWork, actor: Principal, limit: int = DEFAULT_LIMIT,
+                     top: int = 100) -> list[tuple[IndexedValue, int]]:
+    """The values carried by more than `limit` items, most first (node admins: the count is
+    over every item, seen or not, so only the admins of the node read it)."""
+    require(actor, Action.COLLECTION_MANAGE)
+    return uow.intel.busiest(limit, top)

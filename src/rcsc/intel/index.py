@@ -10,6 +10,7 @@ written, so several processes never index the same objects twice.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 
 import orjson
 
@@ -19,6 +20,7 @@ from rcsc.storage import Database
 from rcsc.storage.repos.intel import Unindexed
 
 BATCH = 2000
+OnBatch = Callable[[list[int]], object]
 
 
 def _postings(rows: list[Unindexed]) -> list[tuple[int, IndexedValue]]:
@@ -33,8 +35,10 @@ def _postings(rows: list[Unindexed]) -> list[tuple[int, IndexedValue]]:
     return found
 
 
-def index_collection(db: Database, collection_id: uuid.UUID, batch: int = BATCH) -> int:
-    """Index what is new in one collection; how many objects were read."""
+def index_collection(db: Database, collection_id: uuid.UUID, batch: int = BATCH,
+                     on_batch: OnBatch | None = None) -> int:
+    """Index what is new in one collection; how many objects were read. `on_batch` is given
+    the objects of each batch once it has committed (alerts are raised there)."""
     total = 0
     while True:
         with db.transaction() as uow:
@@ -45,10 +49,12 @@ def index_collection(db: Database, collection_id: uuid.UUID, batch: int = BATCH)
             uow.intel.add_postings(_postings(rows))
             uow.intel.advance(collection_id, rows[-1].date_added, rows[-1].pk)
         total += len(rows)
+        if on_batch is not None:
+            on_batch([row.pk for row in rows])
 
 
-def catch_up(db: Database, batch: int = BATCH) -> int:
+def catch_up(db: Database, batch: int = BATCH, on_batch: OnBatch | None = None) -> int:
     """Index what is new in every collection; how many objects were read."""
     with db.transaction(readonly=True) as uow:
         ids = [c.id for c in uow.stix.collections()]
-    return sum(index_collection(db, collection_id, batch) for collection_id in ids)
+    return sum(index_collection(db, collection_id, batch, on_batch) for collection_id in ids)

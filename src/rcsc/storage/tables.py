@@ -19,6 +19,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     Uuid,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -323,13 +324,17 @@ class StixObjectRow(Base):
     received_from: Mapped[str | None] = mapped_column(String(200))
     # What a published object was made from ("incident:<id>"): publishing it again replaces
     # exactly these rows. None for objects received as they are.
-    source_key: Mapped[str | None] = mapped_column(String(64), index=True)
+    source_key: Mapped[str | None] = mapped_column(String(64))
 
+    # Every index is written once per stored version: bulk ingest pays for each (migration
+    # 0009). An object is found by id through the unique index, collection by collection.
     __table_args__ = (
         UniqueConstraint("collection_id", "stix_id", "version"),
         Index("ix_stix_objects_collection_id_date_added_pk", "collection_id", "date_added",
               "pk"),
-        Index("ix_stix_objects_stix_id", "stix_id"),
+        Index("ix_stix_objects_source_key", "source_key",
+              sqlite_where=text("source_key IS NOT NULL"),
+              postgresql_where=text("source_key IS NOT NULL")),
     )
 
 
@@ -444,3 +449,7 @@ class IntelWatermarkRow(Base):
         ForeignKey("taxii_collections.id", ondelete="CASCADE"), primary_key=True)
     date_added: Mapped[datetime] = mapped_column(UtcDateTime)
     object_pk: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"))
+
+
+import rcsc.storage.alert_tables  # noqa: E402, F401  (alerts, webhooks: issue 5)
+from rcsc.storage import verdict_tables  # noqa: E402, F401  (sightings, allow-lists: issue 5)

@@ -8,6 +8,7 @@ from rcsc.core.clock import Clock
 from rcsc.storage.repos.attachments import AttachmentRepo
 from rcsc.storage.repos.audit import AuditRepo
 from rcsc.storage.repos.bulk import BulkIncidentRepo
+from rcsc.storage.repos.exercises import ExerciseRepo
 from rcsc.storage.repos.identity import (
     CommunityRepo,
     MetaRepo,
@@ -41,6 +42,7 @@ class UnitOfWork:
         self.peers = PeerRepo(session)
         self.stix_search = StixSearchRepo(session)
         self.intel = IntelRepo(session)
+        self.exercises = ExerciseRepo(session)
 
     def flush(self) -> None:
         """Send pending writes now, so constraint violations surface inside the service."""

@@ -15,26 +15,42 @@ from rcsc import __version__
 from rcsc.config import Settings, load_settings
 from rcsc.core.clock import Clock
 from rcsc.exchange.scheduler import Scheduler
+from rcsc.exercises.worker import ReleaseWorker
+from rcsc.intel.alerts import rules_of
 from rcsc.intel.worker import Indexer
+from rcsc.notify.worker import Deliverer
 from rcsc.storage import Database
 from rcsc.web import errors, taxii
+from rcsc.web.api import alerts as alerts_api
+from rcsc.web.api import analytics as analytics_api
 from rcsc.web.api import attachments as attachments_api
 from rcsc.web.api import audit as audit_api
 from rcsc.web.api import exchange_files as exchange_files_api
+from rcsc.web.api import exercises as exercises_api
+from rcsc.web.api import exercises_files as exercises_files_api
+from rcsc.web.api import exercises_msel as exercises_msel_api
+from rcsc.web.api import exercises_plan as exercises_plan_api
 from rcsc.web.api import health
 from rcsc.web.api import identity as identity_api
 from rcsc.web.api import incidents as incidents_api
 from rcsc.web.api import intel as intel_api
+from rcsc.web.api import intel_verdicts as intel_verdicts_api
 from rcsc.web.api import peers as peers_api
 from rcsc.web.api import public as public_api
 from rcsc.web.api import tokens as tokens_api
+from rcsc.web.api import webhooks as webhooks_api
 from rcsc.web.i18n import load_catalogues
 from rcsc.web.limits import BodyLimit, upload_limits
 from rcsc.web.pages import admin as admin_pages
+from rcsc.web.pages import alerts as alert_pages
 from rcsc.web.pages import auth as auth_pages
+from rcsc.web.pages import dashboard as dashboard_pages
 from rcsc.web.pages import exchange_files as exchange_pages
+from rcsc.web.pages import exercises as exercise_pages
+from rcsc.web.pages import exercises_run as exercise_run_pages
 from rcsc.web.pages import incidents as incident_pages
 from rcsc.web.pages import intel as intel_pages
+from rcsc.web.pages import intel_tools as intel_tool_pages
 from rcsc.web.pages import me as me_pages
 from rcsc.web.pages import peers as peer_pages
 from rcsc.web.pages.render import make_environment
@@ -62,9 +78,15 @@ def create_app(
         scheduler = Scheduler(db, settings) if settings.federation_scheduler else None
         if scheduler is not None:
             scheduler.start()
-        indexer = Indexer(db, settings.intel_index_seconds)
+        indexer = Indexer(db, settings.intel_index_seconds, rules_of(settings))
         indexer.start()
+        deliverer = Deliverer(db, settings)  # alerts' webhooks and mail, after commit
+        deliverer.start()
+        releases = ReleaseWorker(db, settings.exercise_tick_seconds, settings)
+        releases.start()
         yield
+        releases.stop()
+        deliverer.stop()
         indexer.stop()
         if scheduler is not None:
             scheduler.stop()
@@ -82,12 +104,22 @@ def create_app(
     app.include_router(health.router)
     for router in (identity_api.router, tokens_api.router, audit_api.router,
                    attachments_api.router, incidents_api.router, public_api.router,
-                   intel_api.router, peers_api.router, exchange_files_api.router):
+                   intel_api.router, intel_verdicts_api.router, peers_api.router,
+                   exchange_files_api.router,
+                   exercises_api.router, exercises_msel_api.router,
+                   exercises_plan_api.router, exercises_files_api.router):
         app.include_router(router, prefix="/api/v1")
+    for router in (alerts_api.router, webhooks_api.router):
+        app.include_router(router, prefix="/api/v1")
+    app.include_router(analytics_api.router, prefix="/api/v1")
     for router in (auth_pages.router, me_pages.router, admin_pages.router,
-                   incident_pages.router, intel_pages.router, peer_pages.router,
-                   exchange_pages.router):
+                   incident_pages.router, intel_pages.router, intel_tool_pages.router,
+                   peer_pages.router,
+                   exchange_pages.router, exercise_pages.router,
+                   exercise_run_pages.router):
         app.include_router(router, include_in_schema=False)
+    app.include_router(alert_pages.router, include_in_schema=False)
+    app.include_router(dashboard_pages.router, include_in_schema=False)
     app.include_router(taxii.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(BodyLimit, max_bytes=settings.max_request_bytes,

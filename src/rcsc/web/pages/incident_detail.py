@@ -1,5 +1,6 @@
 """What the incident detail page shows: the incident, its people by name, timeline,
-observables and NIS2 deadlines with their state at the current time."""
+observables, NIS2 deadlines with their state at the current time, and the related items
+of any organisation sharing a value with it (through the sharing rule: intel.correlate)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from rcsc.accounts import communities, organisations
 from rcsc.core.identity import Principal
 from rcsc.core.incidents import Deadline, Incident
 from rcsc.incidents import service
+from rcsc.intel import correlate
 from rcsc.storage import UnitOfWork
 from rcsc.web.pages import incident_views as views
 
@@ -74,4 +76,5 @@ def context(uow: UnitOfWork, actor: Principal, incident_id: uuid.UUID) -> dict[s
         deadlines=rows, now=now, editable=views.may_edit(actor, incident),
         next_statuses=views.next_statuses(incident.status),
         sector_name=views.sector_label(incident.sector, incident.subsector),
+        correlation=correlate.for_incident(uow, actor, incident.id),
     )

@@ -134,6 +134,8 @@ def parse_incident(form: FormData, zone: str, uow: UnitOfWork) -> Parsed:
     data.update({name: texts_of(form, name) for name in ID_LISTS})
     user_ids, errors = _users(uow, split_names(text_of(form, "recipient_users")))
     data["recipient_user_ids"] = user_ids
+    if text_of(form, "exercise_id"):  # filed from an exercise inbox: exercise data
+        data["exercise_id"] = text_of(form, "exercise_id")
     return Parsed(data, errors)
 
 
@@ -172,6 +174,7 @@ def values_from_form(form: FormData) -> dict[str, Any]:
     values.update({name: texts_of(form, name) for name in ID_LISTS})
     values.update({name: text_of(form, name) == "on" for name in FLAG_INPUTS})
     values["version"] = text_of(form, "version")
+    values["exercise_id"] = text_of(form, "exercise_id")
     return values
 
 

@@ -134,11 +134,14 @@ def _form_page(request: Request, uow: UnitOfWork, actor: Principal, *, values: d
 
 
 @router.get("/incidents/new")
-def incident_new(request: Request, uow: Uow, actor: PageUser) -> Response:
+def incident_new(request: Request, uow: Uow, actor: PageUser,
+                 exercise_id: uuid.UUID | None = None) -> Response:
+    """`exercise_id`: an exercise incident (from an exercise inbox), kept out of real data."""
     require(actor, Action.INCIDENT_WRITE)
     own = uow.orgs.get(actor.org_id) if actor.org_id else None
-    return _form_page(request, uow, actor, action="/incidents/new",
-                      values=forms.blank_values(own.country if own else None))
+    values = forms.blank_values(own.country if own else None)
+    values["exercise_id"] = str(exercise_id) if exercise_id else ""
+    return _form_page(request, uow, actor, action="/incidents/new", values=values)
 
 
 @router.post("/incidents/new")

@@ -1,0 +1,345 @@
+"""Counts over the incidents a viewer may see: by week and month × country, sector, RSIT
+class, severity and status; times to contain and to close; NIS2 reports on time or late;
+the values most shared across items (cross-border clusters: `rcsc.intel.clusters`).
+
+Storage counts per day in SQL, through the incident list's own filter (the sharing rule,
+exercise incidents left out unless asked for); this module groups days into ISO weeks and
+calendar months and suppresses small cells (`rcsc.analytics.suppress`) over all the tables
+of one grain together, since they share their weekly and grand totals.
+"""
+
+from __future__ import annotations
+
+import math
+import uuid
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from rcsc.analytics.suppress import hidden_cells, shown
+from rcsc.core.identity import Principal
+from rcsc.core.incidents import Deadline, Milestone, Submission, deadlines
+from rcsc.core.permissions import Action, require
+from rcsc.errors import ValidationFailed
+from rcsc.incidents.service import viewer_for
+from rcsc.sharing import Viewer
+from rcsc.storage import UnitOfWork
+from rcsc.storage.repos.analytics import (
+    DIMENSIONS,
+    MEASURES,
+    AnalyticsRepo,
+    DayCount,
+    HoursCount,
+    SharedValue,
+)
+from rcsc.storage.repos.incidents import IncidentQuery
+
+GRAINS = ("week", "month")
+UNKNOWN = "unknown"  # an incident without a sector or without a country
+NIS2_STATES = ("on-time", "late", "overdue", "pending")
+MAX_PERIOD = timedelta(days=366 * 5)
+Cell = int | None  # None: suppressed
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What the dashboard, the report and the exports are asked for: a period of filing
+    [start, end), optionally some countries and sectors; exercises only when asked."""
+
+    start: datetime
+    end: datetime
+    countries: frozenset[str] = frozenset()
+    sectors: frozenset[str] = frozenset()
+    exercise: bool | None = False  # False: real incidents; True: exercises; None: both
+
+    def __post_init__(self) -> None:
+        if self.end <= self.start:
+            raise ValidationFailed.field("to", "must be after the start of the period")
+        if self.end - self.start > MAX_PERIOD:
+            raise ValidationFailed.field("to", "the period may be at most five years")
+
+    def query(self, **changes: object) -> IncidentQuery:
+        base = dict(country=self.countries, sector=self.sectors, created_from=self.start,
+                    created_to=self.end, exercise=self.exercise)
+        return IncidentQuery(**{**base, **changes})  # type: ignore[arg-type]
+
+
+def bucket(day: date, grain: str) -> str:
+    """`2026-W48` (ISO week) or `2026-11` (calendar month)."""
+    if grain == "week":
+        year, week, _ = day.isocalendar()
+        return f"{year}-W{week:02d}"
+    return f"{day.year}-{day.month:02d}"
+
+
+def buckets(start: datetime, end: datetime, grain: str) -> list[str]:
+    """Every bucket the period [start, end) touches, in order."""
+    labels: list[str] = []
+    day, last = start.date(), (end - timedelta(microseconds=1)).date()
+    while day <= last:
+        label = bucket(day, grain)
+        if not labels or labels[-1] != label:
+            labels.append(label)
+        day += timedelta(days=1)
+    return labels
+
+
+@dataclass(frozen=True)
+class Table:
+    """Counts per bucket and value of one dimension (`all`: one value, the total)."""
+
+    dimension: str
+    grain: str
+    buckets: tuple[str, ...]
+    keys: tuple[str, ...]
+    cells: dict[tuple[str, str], Cell]
+    bucket_totals: dict[str, Cell]
+    key_totals: dict[str, Cell]
+    total: Cell
+
+    def cell(self, bucket_label: str, key: str) -> Cell:
+        return self.cells.get((bucket_label, key), 0)
+
+
+@dataclass(frozen=True)
+class Durations:
+    """Hours to contain or to close, for one severity or `all` (None: suppressed)."""
+
+    severity: str
+    count: Cell
+    median_hours: int | None
+    p90_hours: int | None
+
+
+@dataclass(frozen=True)
+class HeatMap:
+    """Incidents per country × sector, with each country's and each sector's total."""
+
+    countries: tuple[str, ...]
+    sectors: tuple[str, ...]
+    cells: dict[tuple[str, str], Cell]
+    country_totals: dict[str, Cell]
+    sector_totals: dict[str, Cell]
+
+
+@dataclass(frozen=True)
+class Aggregates:
+    filters: Filters
+    minimum: int  # the smallest count shown
+    tables: dict[str, dict[str, Table]]  # grain -> dimension ("all" too) -> table
+    durations: dict[str, list[Durations]]  # measure -> "all" then each severity
+    nis2: dict[str, dict[str, Cell]]  # milestone -> state -> count
+    heatmap: HeatMap
+    shared: list[SharedValue] = field(default_factory=list)  # most items first
+
+
+def _key(value: str | None) -> str:
+    return value if value else UNKNOWN
+
+
+def _raw(days: dict[str | None, list[DayCount]], grain: str, countries: frozenset[str]
+         ) -> dict[str, Counter[tuple[str, str]]]:
+    raw: dict[str, Counter[tuple[str, str]]] = {}
+    for dimension, rows in days.items():
+        counts: Counter[tuple[str, str]] = Counter()
+        for row in rows:
+            key = _key(row.key)
+            if dimension == "country" and countries and key not in countries:
+                continue  # an incident of several countries, outside the ones asked for
+            counts[(bucket(row.day, grain), key)] += row.count
+        raw[dimension or "all"] = counts
+    return raw
+
+
+def tables_for(days: dict[str | None, list[DayCount]], grain: str, labels: Sequence[str],
+               minimum: int, countries: frozenset[str] = frozenset()) -> dict[str, Table]:
+    """Every dimension's table of one grain, suppressed together (they share the totals)."""
+    raw = _raw(days, grain, countries)
+    totals: Counter[str] = Counter()
+    for (label, _all), n in raw["all"].items():
+        totals[label] += n
+    cells: dict[tuple[str, ...], int] = {("total", b): totals[b] for b in labels}
+    cells[("grand",)] = sum(totals.values())
+    lines: list[Sequence[tuple[str, ...]]] = [[("grand",), *(("total", b) for b in labels)]]
+    for dimension in DIMENSIONS:
+        counts = raw[dimension]
+        keys = sorted({k for _b, k in counts})
+        for (label, key), n in counts.items():
+            cells[(dimension, label, key)] = n
+        for key in keys:
+            cells[(dimension, "*", key)] = sum(counts[(b, key)] for b in labels)
+            lines.append([(dimension, "*", key)] + [(dimension, b, key) for b in labels
+                                                    if (b, key) in counts])
+        lines += [[("total", b)] + [(dimension, b, k) for k in keys if (b, k) in counts]
+                  for b in labels]
+        lines.append([("grand",)] + [(dimension, "*", k) for k in keys])
+    hidden = hidden_cells(cells, lines, minimum)
+
+    def out(key: tuple[str, ...]) -> Cell:
+        return None if key in hidden else cells.get(key, 0)
+
+    result = {"all": Table("all", grain, tuple(labels), ("all",),
+                           {(b, "all"): out(("total", b)) for b in labels},
+                           {b: out(("total", b)) for b in labels}, {"all": out(("grand",))},
+                           out(("grand",)))}
+    for dimension in DIMENSIONS:
+        names = tuple(sorted({k for _b, k in raw[dimension]}))
+        result[dimension] = Table(
+            dimension, grain, tuple(labels), names,
+            {(b, k): out((dimension, b, k)) for b in labels for k in names},
+            {b: out(("total", b)) for b in labels},
+            {k: out((dimension, "*", k)) for k in names}, out(("grand",)))
+    return result
+
+
+def heatmap_of(rows: Sequence[tuple[str | None, str | None, int]], minimum: int,
+               countries: frozenset[str] = frozenset()) -> HeatMap:
+    """The country × sector table, suppressed with its margins (each country's total is
+    also the country table's, so it is taken as shown: hiding here errs on the safe side)."""
+    counts: Counter[tuple[str, str]] = Counter()
+    for country, sector, n in rows:
+        if countries and _key(country) not in countries:
+            continue
+        counts[(_key(country), _key(sector))] += n
+    names = tuple(sorted({c for c, _s in counts}))
+    sectors = tuple(sorted({s for _c, s in counts}))
+    cells: dict[tuple[str, str], int] = dict(counts)
+    cells.update({("*", s): sum(counts[(c, s)] for c in names) for s in sectors})
+    cells.update({(c, "*"): sum(counts[(c, s)] for s in sectors) for c in names})
+    lines = [[(c, "*"), *((c, s) for s in sectors if (c, s) in counts)] for c in names]
+    lines += [[("*", s), *((c, s) for c in names if (c, s) in counts)] for s in sectors]
+    hidden = hidden_cells(cells, lines, minimum)
+
+    def out(key: tuple[str, str]) -> Cell:
+        return None if key in hidden else cells.get(key, 0)
+
+    return HeatMap(names, sectors, {(c, s): out((c, s)) for c in names for s in sectors},
+                   {c: out((c, "*")) for c in names}, {s: out(("*", s)) for s in sectors})
+
+
+def percentile(histogram: Sequence[tuple[int, int]], fraction: float) -> int | None:
+    """The nearest-rank percentile of (hours, count) pairs; None when empty."""
+    total = sum(n for _h, n in histogram)
+    if total == 0:
+        return None
+    rank, seen = max(1, math.ceil(fraction * total)), 0
+    for hours, n in sorted(histogram):
+        seen += n
+        if seen >= rank:
+            return hours
+    return None  # pragma: no cover - the loop always reaches the rank
+
+
+def durations_of(rows: Sequence[HoursCount], minimum: int) -> list[Durations]:
+    severities = sorted({r.severity for r in rows})
+    groups = {"all": [(r.hours, r.count) for r in rows]}
+    groups.update({s: [(r.hours, r.count) for r in rows if r.severity == s]
+                   for s in severities})
+    counts = {name: sum(n for _h, n in pairs) for name, pairs in groups.items()}
+    hidden = hidden_cells(counts, [["all", *severities]], minimum)
+    return [Durations(name, None, None, None) if name in hidden else
+            Durations(name, counts[name], percentile(pairs, 0.5), percentile(pairs, 0.9))
+            for name, pairs in groups.items()]
+
+
+def nis2_states(rows: Sequence[tuple[datetime, dict[Milestone, datetime]]], now: datetime,
+                minimum: int) -> dict[str, dict[str, Cell]]:
+    """Each milestone's reports: submitted on time, submitted late, overdue, not due yet."""
+    counts: Counter[tuple[str, str]] = Counter()
+    for aware_at, submitted in rows:
+        subs = {m: Submission(at, None) for m, at in submitted.items()}
+        for d in deadlines(aware_at, subs):
+            if d.submitted is not None:
+                state = "on-time" if d.submitted.at <= d.due else "late"
+            else:
+                state = "overdue" if now > d.due else "pending"
+            counts[(d.milestone.value, state)] += 1
+    result: dict[str, dict[str, Cell]] = {}
+    for milestone in Milestone:
+        cells = {s: counts[(milestone.value, s)] for s in NIS2_STATES}
+        cells["total"] = sum(cells.values())
+        hidden = hidden_cells(cells, [["total", *NIS2_STATES]], minimum)
+        result[milestone.value] = {s: None if s in hidden else n for s, n in cells.items()}
+    return result
+
+
+@dataclass(frozen=True)
+class Source:
+    """What every aggregate reads: the viewer's filtered incidents, and the minimum cell."""
+
+    repo: AnalyticsRepo
+    viewer: Viewer | None
+    filters: Filters
+    minimum: int
+    now: datetime
+
+    @property
+    def q(self) -> IncidentQuery:
+        return self.filters.query()
+
+
+def source(uow: UnitOfWork, actor: Principal, filters: Filters, minimum: int) -> Source:
+    """The one entry: checks the actor may read incidents and takes its `Viewer`."""
+    require(actor, Action.INCIDENT_READ)
+    return Source(AnalyticsRepo(uow.session), viewer_for(uow, actor), filters, minimum,
+                  uow.clock.now())
+
+
+def counts(src: Source) -> dict[str, dict[str, Table]]:
+    """grain -> dimension ("all" too) -> table."""
+    days = {dimension: src.repo.daily_counts(src.viewer, src.q, dimension)
+            for dimension in (None, *DIMENSIONS)}
+    f = src.filters
+    return {grain: tables_for(days, grain, buckets(f.start, f.end, grain), src.minimum,
+                              f.countries) for grain in GRAINS}
+
+
+def durations(src: Source) -> dict[str, list[Durations]]:
+    return {m: durations_of(src.repo.hours_to(src.viewer, src.q, m), src.minimum)
+            for m in MEASURES}
+
+
+def _reports(src: Source) -> dict[uuid.UUID, tuple[datetime, dict[Milestone, datetime]]]:
+    by_incident: dict[uuid.UUID, tuple[datetime, dict[Milestone, datetime]]] = {}
+    for row in src.repo.nis2(src.viewer, src.q):
+        _aware, subs = by_incident.setdefault(row.incident_id, (row.aware_at, {}))
+        if row.milestone is not None and row.submitted_at is not None:
+            subs[Milestone(row.milestone)] = row.submitted_at
+    return by_incident
+
+
+def nis2(src: Source) -> dict[str, dict[str, Cell]]:
+    return nis2_states(list(_reports(src).values()), src.now, src.minimum)
+
+
+def overdue(src: Source) -> list[tuple[uuid.UUID, Deadline]]:
+    """The NIS2 reports overdue now of the period's incidents, the longest overdue first
+    (the dashboard names them: the viewer may list these incidents anyway)."""
+    found = [(incident_id, d) for incident_id, (aware, subs) in _reports(src).items()
+             for d in deadlines(aware, {m: Submission(at, None) for m, at in subs.items()})
+             if d.overdue(src.now)]
+    return sorted(found, key=lambda pair: (pair[1].due, str(pair[0])))
+
+
+def heatmap(src: Source) -> HeatMap:
+    return heatmap_of(src.repo.country_sector(src.viewer, src.q), src.minimum,
+                      src.filters.countries)
+
+
+def shared(src: Source, limit: int = 20) -> list[SharedValue]:
+    """The values carried by most visible items (at least two, and at least the minimum)."""
+    return src.repo.shared_values(src.viewer, src.filters.start, src.filters.end,
+                                  min_items=max(2, src.minimum), limit=limit)
+
+
+def compute(uow: UnitOfWork, actor: Principal, filters: Filters, minimum: int) -> Aggregates:
+    """Every aggregate over what `actor` may see (the sharing rule applies to counts)."""
+    src = source(uow, actor, filters, minimum)
+    return Aggregates(filters, minimum, counts(src), durations(src), nis2(src), heatmap(src),
+                      shared(src))
+
+
+__all__ = ["Aggregates", "Cell", "Durations", "Filters", "HeatMap", "Source", "Table",
+           "bucket", "buckets", "compute", "counts", "durations", "heatmap", "nis2", "overdue",
+           "percentile", "shared", "shown", "source"]

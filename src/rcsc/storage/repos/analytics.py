@@ -1,0 +1,234 @@
+"""Aggregates over incidents and the correlation index, in SQL, through the sharing rule.
+
+Every query starts from the incident list's own filter (`IncidentRepo._filtered`: the
+sharing rule of `sharing_sql.incident_visible` plus the list's filters, exercise incidents
+left out unless asked for), so a count can never include an incident the viewer could not
+list. Dates are grouped by day in SQL (one expression per dialect) and into weeks and
+months in Python: a year is at most 366 groups per value, whatever the number of incidents.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Subquery,
+    case,
+    cast,
+    distinct,
+    func,
+    literal,
+    select,
+    tuple_,
+)
+from sqlalchemy.orm import Session
+
+from rcsc.core.tlp import Tlp
+from rcsc.sharing import Viewer
+from rcsc.storage.repos.incidents import IncidentQuery, IncidentRepo
+from rcsc.storage.repos.stix_search import newest_visible
+from rcsc.storage.sharing_sql import stix_visible
+from rcsc.storage.tables import (
+    IncidentCountryRow,
+    IncidentMilestoneRow,
+    IncidentRow,
+    IntelPostingRow,
+    OrganisationRow,
+    StixObjectRow,
+    TimelineRow,
+)
+
+DIMENSIONS = ("country", "sector", "rsit_class", "severity", "status")
+MEASURES = ("contain", "close")
+P = IntelPostingRow
+Obj = StixObjectRow
+
+
+@dataclass(frozen=True)
+class DayCount:
+    day: date
+    key: str | None  # the dimension's value (None: not set, or the total when no dimension)
+    count: int
+
+
+@dataclass(frozen=True)
+class HoursCount:
+    """How many incidents of a severity took `hours` (whole hours) to be contained/closed."""
+
+    severity: str
+    hours: int
+    count: int
+
+
+@dataclass(frozen=True)
+class Nis2Row:
+    incident_id: uuid.UUID
+    aware_at: datetime
+    milestone: str | None
+    submitted_at: datetime | None
+
+
+@dataclass(frozen=True)
+class SharedValue:
+    """A value carried by several visible items (an incident's objects count once)."""
+
+    kind: str
+    value: str
+    items: int
+    countries: tuple[str, ...]  # of the organisations that reported the items
+    tlp: Tlp  # the least strict level of the visible objects carrying it: the value's own
+
+
+def _day(session: Session, column: Any) -> ColumnElement[str]:
+    if session.get_bind().dialect.name == "postgresql":
+        return func.to_char(func.timezone("UTC", column), "YYYY-MM-DD")
+    return func.substr(column, 1, 10)  # SQLite keeps "YYYY-MM-DD HH:MM:SS.ffffff" in UTC
+
+
+def _hours(session: Session, start: Any, end: Any) -> ColumnElement[int]:
+    if session.get_bind().dialect.name == "postgresql":
+        return cast(func.floor(func.extract("epoch", end - start) / 3600), Integer)
+    # whole seconds, then integer division: julianday()'s floating point would make an
+    # exact 24 hours 23.99999 and so 23
+    seconds = cast(func.strftime("%s", end), Integer) - cast(func.strftime("%s", start), Integer)
+    return seconds // 3600
+
+
+_TLP_RANK = {level.value: level.rank for level in Tlp}
+
+
+class AnalyticsRepo:
+    def __init__(self, session: Session) -> None:
+        self.s = session
+
+    def _incidents(self, viewer: Viewer | None, q: IncidentQuery) -> Subquery:
+        """Exactly the incidents the list would show this viewer for `q`."""
+        listed = IncidentRepo(self.s)._filtered(viewer, q)  # noqa: SLF001 - the one filter
+        return listed.with_only_columns(
+            IncidentRow.id, IncidentRow.created_at, IncidentRow.sector, IncidentRow.rsit_class,
+            IncidentRow.severity, IncidentRow.status, IncidentRow.aware_at,
+            IncidentRow.detected_at, IncidentRow.contained_at).subquery()
+
+    def daily_counts(self, viewer: Viewer | None, q: IncidentQuery,
+                     dimension: str | None) -> list[DayCount]:
+        """Incidents per day of filing and value of `dimension` (None: all together). An
+        incident of several countries counts once in each."""
+        sub = self._incidents(viewer, q)
+        day = _day(self.s, sub.c.created_at)
+        if dimension == "country":
+            key: Any = IncidentCountryRow.country
+            source: Any = sub.outerjoin(IncidentCountryRow,
+                                        IncidentCountryRow.incident_id == sub.c.id)
+        elif dimension is None:
+            key, source = literal(None), sub
+        elif dimension in DIMENSIONS:
+            key, source = sub.c[dimension], sub
+        else:
+            raise ValueError(f"unknown dimension {dimension!r}")
+        stmt = select(day, key, func.count()).select_from(source)
+        rows = self.s.execute(stmt.group_by(day, key) if dimension else stmt.group_by(day))
+        return [DayCount(date.fromisoformat(d), k, int(n)) for d, k, n in rows]
+
+    def country_sector(self, viewer: Viewer | None,
+                       q: IncidentQuery) -> list[tuple[str | None, str | None, int]]:
+        """Incidents per (country, sector): the heat map. Several countries: once in each."""
+        sub = self._incidents(viewer, q)
+        country = IncidentCountryRow.country
+        rows = self.s.execute(
+            select(country, sub.c.sector, func.count())
+            .select_from(sub.outerjoin(IncidentCountryRow,
+                                       IncidentCountryRow.incident_id == sub.c.id))
+            .group_by(country, sub.c.sector))
+        return [(c, s, int(n)) for c, s, n in rows]
+
+    def hours_to(self, viewer: Viewer | None, q: IncidentQuery,
+                 measure: str) -> list[HoursCount]:
+        """How long incidents took, in whole hours, by severity: `contain` from becoming
+        aware (else detection, else filing) to containment; `close` from filing to the last
+        move to `closed` of the incidents closed now."""
+        sub = self._incidents(viewer, q)
+        if measure == "contain":
+            start = func.coalesce(sub.c.aware_at, sub.c.detected_at, sub.c.created_at)
+            hours = _hours(self.s, start, sub.c.contained_at)
+            stmt = select(sub.c.severity, hours, func.count()).where(
+                sub.c.contained_at.is_not(None))
+        elif measure == "close":
+            # correlated, per closed incident of the period (timeline's incident_id index),
+            # rather than grouping the whole timeline first
+            closed_at = (select(func.max(TimelineRow.at))
+                         .where(TimelineRow.incident_id == sub.c.id,
+                                TimelineRow.to_status == "closed")
+                         .scalar_subquery())
+            hours = _hours(self.s, sub.c.created_at, closed_at)
+            stmt = (select(sub.c.severity, hours, func.count())
+                    .where(sub.c.status == "closed", closed_at.is_not(None)))
+        else:
+            raise ValueError(f"unknown measure {measure!r}")
+        rows = self.s.execute(stmt.group_by(sub.c.severity, hours))
+        return [HoursCount(s, max(0, int(h)), int(n)) for s, h, n in rows]
+
+    def nis2(self, viewer: Viewer | None, q: IncidentQuery) -> list[Nis2Row]:
+        """The visible incidents with a time of becoming aware and their submitted reports
+        (one row per submission, or one with none)."""
+        sub = self._incidents(viewer, q)
+        m = IncidentMilestoneRow
+        rows = self.s.execute(
+            select(sub.c.id, sub.c.aware_at, m.milestone, m.submitted_at)
+            .select_from(sub.outerjoin(m, m.incident_id == sub.c.id))
+            .where(sub.c.aware_at.is_not(None)))
+        return [Nis2Row(i, a, ms, at) for i, a, ms, at in rows]
+
+    # --- the correlation index ------------------------------------------------------------
+
+    def shared_values(self, viewer: Viewer | None, since: datetime, until: datetime, *,
+                      min_items: int = 2, min_countries: int = 1,
+                      limit: int = 20) -> list[SharedValue]:
+        """Values carried by at least `min_items` visible items reported by organisations of
+        at least `min_countries` countries, among objects whose version (STIX `modified`:
+        for an incident's objects, its last change) falls in [since, until); most items
+        first. Only the newest visible version of each object counts."""
+        item = func.coalesce(Obj.source_key, Obj.stix_id)
+        country = OrganisationRow.country
+        rank = func.min(case(*((Obj.tlp == v, r) for v, r in _TLP_RANK.items()), else_=0))
+        where = (stix_visible(viewer), newest_visible(viewer), Obj.version >= since,
+                 Obj.version < until)
+        items = func.count(distinct(item))
+        rows = self.s.execute(
+            select(P.kind, P.value, items, func.count(distinct(country)), rank)
+            .join(Obj, Obj.pk == P.object_pk)
+            .join(OrganisationRow, OrganisationRow.id == Obj.owner_org_id)
+            .where(*where).group_by(P.kind, P.value)
+            .having(items >= min_items, func.count(distinct(country)) >= min_countries)
+            .order_by(items.desc(), P.kind, P.value).limit(limit)).all()
+        if not rows:
+            return []
+        countries: dict[tuple[str, str], set[str]] = {}
+        for kind, value, code in self.s.execute(
+                select(P.kind, P.value, country).distinct()
+                .join(Obj, Obj.pk == P.object_pk)
+                .join(OrganisationRow, OrganisationRow.id == Obj.owner_org_id)
+                .where(*where, tuple_(P.kind, P.value).in_([(r[0], r[1]) for r in rows]))):
+            countries.setdefault((kind, value), set()).add(code)
+        levels = list(Tlp)
+        return [SharedValue(k, v, int(n), tuple(sorted(countries.get((k, v), ()))),
+                            levels[int(r)]) for k, v, n, _c, r in rows]
+
+    def value_levels(self, viewer: Viewer | None,
+                     values: list[tuple[str, str]]) -> dict[tuple[str, str], Tlp]:
+        """For each (kind, value) some object the viewer may see carries, the least strict
+        level of those objects: the level at which the value itself may be passed on."""
+        if not values:
+            return {}
+        rank = func.min(case(*((Obj.tlp == v, r) for v, r in _TLP_RANK.items()), else_=0))
+        rows = self.s.execute(
+            select(P.kind, P.value, rank).join(Obj, Obj.pk == P.object_pk)
+            .where(stix_visible(viewer), newest_visible(viewer),
+                   tuple_(P.kind, P.value).in_(values))
+            .group_by(P.kind, P.value))
+        levels = list(Tlp)
+        return {(k, v): levels[int(r)] for k, v, r in rows}
