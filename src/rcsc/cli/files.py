@@ -39,9 +39,13 @@ def acting_as(email: str | None) -> tuple[Settings, Database, Principal]:
     logs.configure(settings.log_format, settings.log_level)
     db = Database(settings.effective_database_url,
                   busy_timeout_ms=settings.sqlite_busy_timeout_ms)
-    db.check_schema()
-    with db.transaction(readonly=True) as uow:
-        user = users.by_email(uow, email or settings.admin_email)
+    try:
+        db.check_schema()
+        with db.transaction(readonly=True) as uow:
+            user = users.by_email(uow, email or settings.admin_email)
+    except Exception:
+        db.dispose()
+        raise
     if not user.active:
         raise AuthenticationRequired(f"the user {user.email} is deactivated")
     return settings, db, principal_for(user, via=ActorType.USER)

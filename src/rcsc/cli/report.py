@@ -8,12 +8,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from rcsc.analytics import sitrep
 from rcsc.cli.files import AS_HELP, acting_as
-from rcsc.web.i18n import activate, current_locale, load_catalogues
-from rcsc.web.pages.dashboard import audience_name, ceiling_of, sitrep_document
-from rcsc.web.pages.render import make_environment
-from rcsc.web.pdf import html_to_pdf
 
 report_app = typer.Typer(help="Reports: the weekly situation report.", no_args_is_help=True)
 out = Console(soft_wrap=True)
@@ -31,6 +26,14 @@ def sitrep_file(
 ) -> None:
     """Write the situation report for the user's organisation, counted over what the user
     may see; the file's TLP is printed in its header and footer."""
+    # Imported here, not at the top: the charting and statistics libraries take seconds to
+    # load, and every other `rcsc` command would pay for them.
+    from rcsc.analytics import sitrep
+    from rcsc.web.i18n import activate, current_locale, load_catalogues
+    from rcsc.web.pages.dashboard import audience_name, ceiling_of, sitrep_document
+    from rcsc.web.pages.render import make_environment
+    from rcsc.web.pdf import html_to_pdf
+
     if format not in ("html", "pdf"):
         raise typer.BadParameter("html or pdf", param_hint="--format")
     settings, db, actor = acting_as(as_user)

@@ -235,6 +235,22 @@ class ResponseAttachment:
 
 
 @dataclass(frozen=True)
+class InjectAttachment:
+    """A file a planner or controller attached to an inject (a scanned letter, a log the
+    story hands the players); the bytes are in the evidence blob store. Whoever may read
+    the inject's text may read it; once the inject is released it is part of the record."""
+
+    id: uuid.UUID
+    inject_id: uuid.UUID
+    exercise_id: uuid.UUID
+    filename: str
+    content_type: str
+    digest: FileDigest
+    uploaded_by: uuid.UUID
+    created_at: datetime
+
+
+@dataclass(frozen=True)
 class Msel:
     """An exercise's injects in order, as imported or exported."""
 

@@ -2,7 +2,8 @@
 once released (by the clock or by "release now"). Sending happens after the claim has
 committed and outside any transaction; each inject is claimed once across all processes
 (`ExerciseRepo.claim_mailings`), so a player never gets the same inject twice. A mail that
-cannot be sent is logged; the inject is in the player's inbox either way."""
+cannot be sent is logged; the inject is in the player's inbox either way. Files uploaded
+to the inject are named in the mail, not attached: the inbox serves them, audited."""
 
 from __future__ import annotations
 
@@ -31,11 +32,13 @@ def letters_for(uow: UnitOfWork, exercise: Exercise, inject: Inject) -> list[Let
     people = {p.user_id for p in exercise.participants
               if p.role in (ExerciseRole.PLAYER, ExerciseRole.RED) and p.team
               and inject.addressed_to(frozenset({p.team}))}
+    files = [a.filename for a in uow.exercises.inject_files.of_injects([inject.id])]
     subject = (f"[{exercise.tlp.label}] {BANNER}: {exercise.name} — inject {inject.number}: "
                f"{inject.title}")
     text = "\n\n".join(part for part in (
         BANNER, f"From: {inject.sender}" if inject.sender else "", inject.text,
         f"Attachments: {', '.join(inject.attachments)}" if inject.attachments else "",
+        f"Files in your exercise inbox: {', '.join(files)}" if files else "",
         f"{exercise.tlp.label}", BANNER) if part)
     found = (uow.users.get(user_id) for user_id in sorted(people, key=str))
     return [Letter(u.email, subject, text) for u in found if u is not None and u.active]

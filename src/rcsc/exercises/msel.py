@@ -7,7 +7,9 @@ come through `visible_injects`.
 
 Import checks every row before anything is written: one bad cell and nothing is imported,
 and the error names the row (as a spreadsheet numbers it, the header being row 1) and the
-column. Export writes the same columns back, so a round trip changes nothing.
+column. Export writes the same columns back, so a round trip changes nothing. Files
+uploaded to injects are not in the spreadsheet (its `attachments` column holds names or
+links as typed); an import keeps them on the injects with the same numbers.
 """
 
 from __future__ import annotations
@@ -20,7 +22,13 @@ from dataclasses import replace
 from typing import Any
 
 from rcsc.accounts.audit import record
-from rcsc.core.exercises import Exercise, ExerciseRole, Inject, format_offset
+from rcsc.core.exercises import (
+    Exercise,
+    ExerciseRole,
+    Inject,
+    InjectAttachment,
+    format_offset,
+)
 from rcsc.core.identity import AuditEvent, Principal
 from rcsc.errors import Conflict, FieldError, NotFound, ValidationFailed
 from rcsc.exercises import fields, service
@@ -199,11 +207,24 @@ def import_injects(uow: UnitOfWork, actor: Principal, exercise_id: uuid.UUID,
     current = uow.exercises.injects(exercise.id)
     if any(i.released for i in current):
         raise Conflict("injects have been released; the MSEL can no longer be replaced")
-    uow.exercises.delete_injects(exercise.id)
+    files = uow.exercises.inject_files.of_exercise(exercise.id)
+    uow.exercises.delete_injects(exercise.id)  # their files' rows go with them
     uow.exercises.add_injects(replace(i, exercise_id=exercise.id) for i in injects)
+    _carry_files(uow, current, injects, files)
     record(uow, actor, AuditEvent(action="exercise.msel.import", object_type="exercise",
                                   object_id=str(exercise.id), detail={"injects": len(injects)}))
     return len(injects)
+
+
+def _carry_files(uow: UnitOfWork, old: list[Inject], new: list[Inject],
+                 files: list[InjectAttachment]) -> None:
+    """Uploaded files are not in the spreadsheet: an import keeps them on the inject with
+    the same number (a file whose number is gone is dropped)."""
+    number_of = {i.id: i.number for i in old}
+    id_of = {i.number: i.id for i in new}
+    uow.exercises.inject_files.restore([
+        replace(a, inject_id=id_of[number_of[a.inject_id]]) for a in files
+        if number_of.get(a.inject_id) in id_of])
 
 
 def export_injects(uow: UnitOfWork, actor: Principal, exercise_id: uuid.UUID) -> list[Inject]:

@@ -16,13 +16,14 @@ from rcsc.core.exercises import (
     Exercise,
     ExerciseRole,
     Inject,
+    InjectAttachment,
     Response,
     ResponseAttachment,
     ResponseKind,
 )
 from rcsc.core.identity import AuditEvent, Principal
 from rcsc.errors import ValidationFailed
-from rcsc.exercises import msel, service
+from rcsc.exercises import inject_files, msel, service
 from rcsc.incidents import fields as f
 from rcsc.incidents import service as incidents
 from rcsc.storage import UnitOfWork
@@ -35,6 +36,7 @@ class InboxItem:
     inject: Inject
     responses: tuple[Response, ...]  # this team's acknowledgements and answers
     attachments: tuple[ResponseAttachment, ...] = ()  # the files of those answers
+    files: tuple[InjectAttachment, ...] = ()  # the files handed out with the inject
 
     def files_of(self, response_id: uuid.UUID) -> list[ResponseAttachment]:
         return [a for a in self.attachments if a.response_id == response_id]
@@ -51,6 +53,7 @@ class ConsoleRow:
     inject: Inject
     teams: dict[str, tuple[Response | None, Response | None]]
     attachments: tuple[ResponseAttachment, ...] = ()  # files of the answers to the inject
+    files: tuple[InjectAttachment, ...] = ()  # the files handed out with the inject
 
     def files_of_team(self, team: str) -> list[ResponseAttachment]:
         return [a for a in self.attachments if a.team == team]
@@ -73,12 +76,14 @@ def inbox(uow: UnitOfWork, actor: Principal, exercise_id: uuid.UUID) -> list[Inb
     answers = uow.exercises.responses(exercise.id, [i.id for i in injects])
     mine = [r for r in answers if r.team in teams or r.user_id == actor.user_id]
     files = uow.exercises.files.of_responses([r.id for r in mine])  # all the team's own
+    handed = inject_files.of_visible(uow, injects)  # released and addressed to the actor
     items = []
     for inject in injects:
         its = tuple(r for r in mine if r.inject_id == inject.id)
         ids = {r.id for r in its}
         items.append(InboxItem(inject, its,
-                               tuple(a for a in files if a.response_id in ids)))
+                               tuple(a for a in files if a.response_id in ids),
+                               tuple(a for a in handed if a.inject_id == inject.id)))
     return sorted(items, key=lambda item: (item.inject.released_at, item.inject.number),
                   reverse=True)
 
@@ -157,6 +162,7 @@ def console(uow: UnitOfWork, actor: Principal, exercise_id: uuid.UUID) -> list[C
     injects = uow.exercises.injects(exercise.id, released_only=True)
     answers = uow.exercises.responses(exercise.id)
     files = uow.exercises.files.of_responses([r.id for r in answers])  # the white cell's
+    handed = inject_files.of_visible(uow, injects)
     rows = []
     for inject in injects:
         cells: dict[str, tuple[Response | None, Response | None]] = {}
@@ -166,7 +172,8 @@ def console(uow: UnitOfWork, actor: Principal, exercise_id: uuid.UUID) -> list[C
                            next((r for r in mine if r.kind == ResponseKind.RESPONDED), None))
         ids = {r.id for r in answers if r.inject_id == inject.id}
         rows.append(ConsoleRow(inject, cells,
-                               tuple(a for a in files if a.response_id in ids)))
+                               tuple(a for a in files if a.response_id in ids),
+                               tuple(a for a in handed if a.inject_id == inject.id)))
     return rows
 
 

@@ -248,3 +248,23 @@ class ResponseAttachmentRow(Base):
     sha256: Mapped[str] = mapped_column(String(64), index=True)
     uploaded_by: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class InjectAttachmentRow(Base):
+    """A file attached to an inject of the MSEL (migration 0011); the bytes are a blob.
+    Removed with its inject (and so by an MSEL import, which carries them over by number)."""
+
+    __tablename__ = "exercise_inject_attachments"
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    inject_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("exercise_injects.id", ondelete="CASCADE"), index=True)
+    exercise_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("exercises.id", ondelete="CASCADE"), index=True)
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(128))
+    size: Mapped[int] = mapped_column(BigInteger)
+    md5: Mapped[str] = mapped_column(String(32))
+    sha1: Mapped[str] = mapped_column(String(40))
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    uploaded_by: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)

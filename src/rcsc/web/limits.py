@@ -4,10 +4,10 @@ A declared Content-Length over the limit is answered with 413 at once, before ro
 authentication. A body that grows past the limit while it streams raises PayloadTooLarge
 from `receive`; FastAPI wraps that in a 400, which `rcsc.web.errors` unwraps back to 413.
 
-Uploads of evidence files (POST to `…/incidents/{id}/attachments`, API or page, and files
-with an exercise answer, API or the inbox form) get their own, larger limit: the file
-limit plus room for the multipart envelope. The file limit itself is enforced exactly by
-the blob store as the file streams in.
+Uploads of evidence files (POST to `…/incidents/{id}/attachments`, API or page, files
+with an exercise answer, API or the inbox form, and files of an inject, API or the inject
+edit page) get their own, larger limit: the file limit plus room for the multipart
+envelope. The file limit itself is enforced exactly by the blob store as it streams in.
 """
 
 from __future__ import annotations
@@ -24,7 +24,9 @@ from rcsc.web.errors import handle_domain_error
 MULTIPART_OVERHEAD = 1_048_576  # headers and boundaries around one file, generously
 UPLOAD_PATHS = re.compile(r"^(?:(?:/api/v1)?/incidents/[^/]+/attachments"
                           r"|/api/v1/exercises/[^/]+/responses/[^/]+/attachments"
-                          r"|/exercises/[^/]+/injects/[^/]+/respond)/?$")  # answers' files
+                          r"|/exercises/[^/]+/injects/[^/]+/respond"  # answers' files
+                          r"|(?:/api/v1)?/exercises/[^/]+/injects/[^/]+/attachments"
+                          r")/?$")  # injects' files
 
 
 TAXII_POST_PATHS = re.compile(r"^/taxii2/[^/]+/collections/[^/]+/objects/?$")

@@ -8,24 +8,26 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from weasyprint import HTML  # type: ignore[import-untyped]
-from weasyprint.urls import URLFetcher  # type: ignore[import-untyped]
-
 STATIC_DIR = Path(__file__).parent / "static"
 
 
-class _LocalFetcher(URLFetcher):  # type: ignore[misc]
-    """Only `data:` URLs and files under static/; anything else is refused."""
+def _local_fetcher() -> Any:
+    """Only `data:` URLs and files under static/; anything else is refused. (WeasyPrint is
+    imported when a document is printed: it takes half a second to load.)"""
+    from weasyprint.urls import URLFetcher  # type: ignore[import-untyped]
 
-    def __init__(self) -> None:
-        super().__init__(allowed_protocols={"file", "data"}, fail_on_errors=False)
+    class LocalFetcher(URLFetcher):  # type: ignore[misc]
+        def __init__(self) -> None:
+            super().__init__(allowed_protocols={"file", "data"}, fail_on_errors=False)
 
-    def fetch(self, url: str, headers: Any = None) -> Any:
-        if url.startswith("file:"):
-            path = Path(url.split("?")[0].removeprefix("file://")).resolve()
-            if not path.is_relative_to(STATIC_DIR.resolve()):
-                raise ValueError(f"documents may embed only static files, not {url}")
-        return super().fetch(url, headers)
+        def fetch(self, url: str, headers: Any = None) -> Any:
+            if url.startswith("file:"):
+                path = Path(url.split("?")[0].removeprefix("file://")).resolve()
+                if not path.is_relative_to(STATIC_DIR.resolve()):
+                    raise ValueError(f"documents may embed only static files, not {url}")
+            return super().fetch(url, headers)
+
+    return LocalFetcher()
 
 
 def html_to_pdf(html: str) -> bytes:
@@ -33,7 +35,9 @@ def html_to_pdf(html: str) -> bytes:
 
     Relative links such as `rcsc.css` or `/static/rcsc.css` resolve to the static folder.
     """
+    from weasyprint import HTML  # type: ignore[import-untyped]
+
     html = html.replace('"/static/', '"')
     document = HTML(string=html, base_url=STATIC_DIR.as_uri() + "/",
-                    url_fetcher=_LocalFetcher())
+                    url_fetcher=_local_fetcher())
     return bytes(document.write_pdf())

@@ -37,7 +37,7 @@ from rcsc.storage.exercise_tables import (
     InjectRow,
     ResponseRow,
 )
-from rcsc.storage.repos.exercise_attachments import ExerciseAttachmentRepo
+from rcsc.storage.repos.exercise_attachments import ExerciseAttachmentRepo, InjectAttachmentRepo
 from rcsc.storage.repos.exercise_plans import ExercisePlanRepo
 
 
@@ -92,6 +92,7 @@ class ExerciseRepo:
         self.s = session
         self.plans = ExercisePlanRepo(session)  # objectives, meetings, evaluation, plan
         self.files = ExerciseAttachmentRepo(session)  # files attached to answers
+        self.inject_files = InjectAttachmentRepo(session)  # files attached to injects
 
     # --- exercises -------------------------------------------------------------------------
 

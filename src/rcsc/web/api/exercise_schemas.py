@@ -19,6 +19,7 @@ from rcsc.core.exercises import (
     ExerciseRole,
     ExerciseType,
     Inject,
+    InjectAttachment,
     Response,
     ResponseAttachment,
     format_offset,
@@ -269,6 +270,30 @@ class ResponseAttachmentOut(BaseModel):
                                 "/download")
 
 
+class InjectAttachmentOut(BaseModel):
+    """A file handed out with an inject (not the `attachments` names of the MSEL)."""
+
+    id: uuid.UUID
+    inject_id: uuid.UUID
+    filename: str
+    content_type: str
+    size: int
+    hashes: HashesOut
+    uploaded_by: uuid.UUID
+    created_at: datetime
+    download_url: str
+
+    @classmethod
+    def of(cls, a: InjectAttachment) -> InjectAttachmentOut:
+        d = a.digest
+        return cls(id=a.id, inject_id=a.inject_id, filename=a.filename,
+                   content_type=a.content_type, size=d.size,
+                   hashes=HashesOut(md5=d.md5, sha1=d.sha1, sha256=d.sha256),
+                   uploaded_by=a.uploaded_by, created_at=a.created_at,
+                   download_url=f"/api/v1/exercises/{a.exercise_id}/injects/{a.inject_id}"
+                                f"/attachments/{a.id}/download")
+
+
 class InboxResponseOut(ResponseOut):
     """An answer in the inbox, with the files attached to it."""
 
@@ -277,11 +302,13 @@ class InboxResponseOut(ResponseOut):
 
 class InboxOut(BaseModel):
     inject: InjectOut
+    files: list[InjectAttachmentOut]  # handed out with the inject
     responses: list[InboxResponseOut]
 
     @classmethod
     def of(cls, item: InboxItem) -> InboxOut:
-        return cls(inject=InjectOut.of(item.inject), responses=[
+        return cls(inject=InjectOut.of(item.inject),
+                   files=[InjectAttachmentOut.of(a) for a in item.files], responses=[
             InboxResponseOut(**ResponseOut.of(r).model_dump(), attachments=[
                 ResponseAttachmentOut.of(a) for a in item.files_of(r.id)])
             for r in item.responses])
@@ -295,11 +322,13 @@ class ConsoleCell(BaseModel):
 
 class ConsoleOut(BaseModel):
     inject: InjectOut
+    files: list[InjectAttachmentOut]  # handed out with the inject
     teams: list[ConsoleCell]
 
     @classmethod
     def of(cls, row: ConsoleRow) -> ConsoleOut:
-        return cls(inject=InjectOut.of(row.inject), teams=[
+        return cls(inject=InjectOut.of(row.inject),
+                   files=[InjectAttachmentOut.of(a) for a in row.files], teams=[
             ConsoleCell(team=t, acknowledged=ResponseOut.of(a) if a else None,
                         responded=ResponseOut.of(r) if r else None)
             for t, (a, r) in sorted(row.teams.items())])

@@ -1,6 +1,8 @@
-"""Files attached to players' answers: upload (streamed multipart, like incident evidence),
-list and download. Read by the answering team and the white cell only; downloads are
-never rendered inline (see `api.attachments.DOWNLOAD_HEADERS`)."""
+"""Files attached to players' answers and to injects: upload (streamed multipart, like
+incident evidence), list, download (and, for an unreleased inject's files, delete). An
+answer's file is read by the answering team and the white cell only; an inject's file by
+whoever may read the inject. Downloads are never rendered inline (see
+`api.attachments.DOWNLOAD_HEADERS`)."""
 
 from __future__ import annotations
 
@@ -8,17 +10,17 @@ import uuid
 from typing import Any
 
 from fastapi import APIRouter, Request, status
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from rcsc.core.exercises import ResponseAttachment
+from rcsc.core.exercises import InjectAttachment, ResponseAttachment
 from rcsc.core.identity import Principal
 from rcsc.errors import FieldError, ValidationFailed
-from rcsc.exercises import attachments
+from rcsc.exercises import attachments, inject_files
 from rcsc.storage import Database
 from rcsc.storage.blobs import BlobWriter
 from rcsc.web.api.attachments import DOWNLOAD_HEADERS, _receive, blob_store
-from rcsc.web.api.exercise_schemas import ResponseAttachmentOut
+from rcsc.web.api.exercise_schemas import InjectAttachmentOut, ResponseAttachmentOut
 from rcsc.web.api.exercises import EXERCISE, PROBLEMS
 from rcsc.web.deps import ApiUser, StreamingApiUser, Uow, app_state
 from rcsc.web.uploads import StreamingUpload, Upload
@@ -79,6 +81,73 @@ def list_files(exercise_id: uuid.UUID, response_id: uuid.UUID, uow: Uow,
 def download(request: Request, exercise_id: uuid.UUID, attachment_id: uuid.UUID, uow: Uow,
              actor: ApiUser) -> FileResponse:
     found = attachments.download(uow, blob_store(request), actor, exercise_id, attachment_id)
+    return FileResponse(found.path, media_type=found.media_type,
+                        filename=found.attachment.filename,
+                        content_disposition_type="attachment", headers=DOWNLOAD_HEADERS)
+
+
+# --- files handed out with an inject ---------------------------------------------------------
+
+INJECT_FILES = EXERCISE + "/injects/{inject_id}/attachments"
+
+
+def _check_inject(db: Database, actor: Principal, exercise_id: uuid.UUID,
+                  inject_id: uuid.UUID) -> None:
+    with db.transaction(readonly=True) as uow:
+        inject_files.check_upload(uow, actor, exercise_id, inject_id)
+
+
+def _record_inject(db: Database, actor: Principal, exercise_id: uuid.UUID,
+                   inject_id: uuid.UUID, upload: Upload) -> InjectAttachment:
+    with db.transaction() as uow:
+        return inject_files.add(uow, actor, exercise_id, inject_id, upload.blob,
+                                filename=upload.filename, content_type=upload.content_type)
+
+
+@router.post(INJECT_FILES, response_model=InjectAttachmentOut,
+             status_code=status.HTTP_201_CREATED, openapi_extra=FILE_BODY)
+async def upload_to_inject(request: Request, exercise_id: uuid.UUID, inject_id: uuid.UUID,
+                           actor: StreamingApiUser) -> InjectAttachmentOut:
+    """Attach a file to an unreleased inject (trusted-agent planners and controllers).
+    Refused (404/403/409) before the body is read; streamed, then recorded."""
+    state = app_state(request)
+    await run_in_threadpool(_check_inject, state.db, actor, exercise_id, inject_id)
+    store, limit = blob_store(request), state.settings.max_attachment_bytes
+
+    def open_writer(filename: str | None, is_malware: bool) -> BlobWriter:
+        if is_malware:
+            raise ValidationFailed(FieldError(
+                "is_malware", "a malware sample is not handed out with an inject"))
+        return store.writer(limit)
+
+    received = await _receive(request, StreamingUpload(
+        request.headers.get("content-type", ""), open_writer))
+    made = await run_in_threadpool(_record_inject, state.db, actor, exercise_id, inject_id,
+                                   received)
+    return InjectAttachmentOut.of(made)
+
+
+@router.get(INJECT_FILES, response_model=list[InjectAttachmentOut])
+def list_inject_files(exercise_id: uuid.UUID, inject_id: uuid.UUID, uow: Uow,
+                      actor: ApiUser) -> list[InjectAttachmentOut]:
+    """The inject's files, for whoever may read the inject (404 otherwise)."""
+    return [InjectAttachmentOut.of(a)
+            for a in inject_files.list_for(uow, actor, exercise_id, inject_id)]
+
+
+@router.delete(INJECT_FILES + "/{attachment_id}", status_code=status.HTTP_204_NO_CONTENT)
+def delete_inject_file(exercise_id: uuid.UUID, inject_id: uuid.UUID,
+                       attachment_id: uuid.UUID, uow: Uow, actor: ApiUser) -> Response:
+    inject_files.remove(uow, actor, exercise_id, inject_id, attachment_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get(INJECT_FILES + "/{attachment_id}/download", response_class=FileResponse,
+            responses={200: {"content": {"application/octet-stream": {}}}})
+def download_inject_file(request: Request, exercise_id: uuid.UUID, inject_id: uuid.UUID,
+                         attachment_id: uuid.UUID, uow: Uow, actor: ApiUser) -> FileResponse:
+    found = inject_files.download(uow, blob_store(request), actor, exercise_id, inject_id,
+                                  attachment_id)
     return FileResponse(found.path, media_type=found.media_type,
                         filename=found.attachment.filename,
                         content_disposition_type="attachment", headers=DOWNLOAD_HEADERS)

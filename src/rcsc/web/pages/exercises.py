@@ -23,7 +23,7 @@ from rcsc.core.exercises import (
     format_offset,
 )
 from rcsc.errors import NotFound, ValidationFailed
-from rcsc.exercises import clock, msel, planning, service
+from rcsc.exercises import clock, inject_files, msel, planning, service
 from rcsc.exercises.msel_xlsx import read_xlsx, write_xlsx
 from rcsc.web.deps import PageUser, Uow
 from rcsc.web.pages.render import check_csrf, render
@@ -67,6 +67,7 @@ def exercise_page(request: Request, exercise_id: uuid.UUID, uow: Uow,
     return render(
         request, "exercises/detail.html", e=exercise, roles={r.value for r in roles},
         sees_scenario=bool(uid and exercise.sees_scenario(uid)), injects=injects,
+        inject_files=inject_files.of_visible(uow, injects),  # of the injects it may read
         format_offset=format_offset, now=uow.clock.now(),
         elapsed=int(exercise.clock.elapsed(uow.clock.now()).total_seconds()),
         objectives=planning.objectives(uow, actor, exercise.id),
@@ -151,6 +152,7 @@ def inject_edit_form(request: Request, exercise_id: uuid.UUID, inject_id: uuid.U
                      uow: Uow, actor: PageUser) -> Response:
     exercise, inject = msel.editable_inject(uow, actor, exercise_id, inject_id)
     return render(request, "exercises/inject_edit.html", e=exercise, i=inject,
+                  files=inject_files.of_visible(uow, [inject]),
                   cells=msel.cells(inject), deliveries=list(Delivery),
                   conditions=list(DependsOn))
 

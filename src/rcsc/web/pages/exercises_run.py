@@ -16,7 +16,7 @@ from starlette.datastructures import UploadFile as StarletteUpload
 from rcsc.core.exercise_plans import Rating
 from rcsc.core.identity import Principal
 from rcsc.core.tlp import COLOURS
-from rcsc.exercises import aar, attachments, evaluation, play, service
+from rcsc.exercises import aar, attachments, evaluation, inject_files, play, service
 from rcsc.storage.blobs import StoredBlob
 from rcsc.web.api.attachments import DOWNLOAD_HEADERS, blob_store
 from rcsc.web.deps import PageUser, Uow, app_state
@@ -84,6 +84,41 @@ def download(request: Request, exercise_id: uuid.UUID, attachment_id: uuid.UUID,
              actor: PageUser) -> Response:
     """An answer's file, for its team and the white cell (404 for anyone else)."""
     found = attachments.download(uow, blob_store(request), actor, exercise_id, attachment_id)
+    return FileResponse(found.path, media_type=found.media_type,
+                        filename=found.attachment.filename,
+                        content_disposition_type="attachment", headers=DOWNLOAD_HEADERS)
+
+
+@router.post(PAGE + "/injects/{inject_id}/attachments")
+def inject_upload(request: Request, exercise_id: uuid.UUID, inject_id: uuid.UUID, uow: Uow,
+                  actor: PageUser, csrf_token: CsrfField,
+                  files: Annotated[list[UploadFile | str] | None, File()] = None) -> Response:
+    """Files for an unreleased inject, from its edit page, all in one transaction."""
+    check_csrf(request, csrf_token)
+    inject_files.check_upload(uow, actor, exercise_id, inject_id)
+    for upload in files or []:
+        if isinstance(upload, StarletteUpload) and (upload.filename or upload.size):
+            inject_files.add(uow, actor, exercise_id, inject_id, _store(request, upload),
+                             filename=upload.filename, content_type=upload.content_type)
+    return _to(f"/exercises/{exercise_id}/injects/{inject_id}/edit")
+
+
+@router.post(PAGE + "/injects/{inject_id}/attachments/{attachment_id}/delete")
+def inject_file_delete(request: Request, exercise_id: uuid.UUID, inject_id: uuid.UUID,
+                       attachment_id: uuid.UUID, uow: Uow, actor: PageUser,
+                       csrf_token: CsrfField) -> Response:
+    check_csrf(request, csrf_token)
+    inject_files.remove(uow, actor, exercise_id, inject_id, attachment_id)
+    return _to(f"/exercises/{exercise_id}/injects/{inject_id}/edit")
+
+
+@router.get(PAGE + "/injects/{inject_id}/files/{attachment_id}")
+def inject_file(request: Request, exercise_id: uuid.UUID, inject_id: uuid.UUID,
+                attachment_id: uuid.UUID, uow: Uow, actor: PageUser) -> Response:
+    """A file handed out with an inject, for whoever may read the inject (404 otherwise,
+    and for a player before the release)."""
+    found = inject_files.download(uow, blob_store(request), actor, exercise_id, inject_id,
+                                  attachment_id)
     return FileResponse(found.path, media_type=found.media_type,
                         filename=found.attachment.filename,
                         content_disposition_type="attachment", headers=DOWNLOAD_HEADERS)
