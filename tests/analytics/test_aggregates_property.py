@@ -17,8 +17,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from rcsc.analytics import aggregates as ag
+from rcsc.analytics import trends
 from rcsc.analytics.suppress import exposed_lines
 from rcsc.core.clock import FrozenClock
+from rcsc.core.identity import Principal
 from rcsc.core.incidents import Incident, Status
 from rcsc.incidents import service
 from rcsc.sharing import visible
@@ -132,6 +134,28 @@ def check_exact(uow: UnitOfWork, built: Built, who: int, filters: ag.Filters) ->
                    if d.overdue(uow.clock.now()))
     found = ag.overdue(ag.source(uow, actor, filters, 1))
     assert [(d.due, str(i), d.milestone) for i, d in found] == late
+    check_shared_reads(uow, actor, filters, got)
+
+
+def check_shared_reads(uow: UnitOfWork, actor: Principal, filters: ag.Filters,
+                       got: ag.Aggregates) -> None:
+    """The dashboard's and the report's one read of daily counts, reaching further back
+    than the period or serving a period inside it, and the trend tests fed from it, give
+    exactly what separate reads give."""
+    wider = ag.source(uow, actor, filters, 1, reach=filters.start - timedelta(weeks=2))
+    assert ag.aggregate(wider) == got
+    assert wider.days.start == filters.start - timedelta(weeks=2)  # the reach was taken
+    inner = ag.Filters(filters.start + timedelta(days=7), filters.end - timedelta(days=7),
+                       filters.countries, filters.sectors)
+    reused = ag.source(uow, actor, inner, 1, given=wider.days)
+    assert ag.aggregate(reused) == ag.compute(uow, actor, inner, 1)
+    assert reused.days is wider.days  # counted from the given read, not read again
+    as_of = filters.end
+    spanning = ag.source(uow, actor, filters, 1, reach=trends.windows(as_of)[0])
+    kept = trends.trends(uow, actor, as_of, 1, countries=filters.countries,
+                         sectors=filters.sectors, days=spanning.days)
+    assert kept == trends.trends(uow, actor, as_of, 1, countries=filters.countries,
+                                 sectors=filters.sectors)
 
 
 def _lines(table: ag.Table) -> tuple[dict[object, int | None], list[list[object]]]:

@@ -6,6 +6,13 @@ Storage counts per day in SQL, through the incident list's own filter (the shari
 exercise incidents left out unless asked for); this module groups days into ISO weeks and
 calendar months and suppresses small cells (`rcsc.analytics.suppress`) over all the tables
 of one grain together, since they share their weekly and grand totals.
+
+A `Source` reads each thing once: the daily counts (`Days`: every table and the heat map
+from one statement) and the NIS2 deadlines are kept on it, so the aggregates, the overdue
+list and the trend tests of one page or report share them. The daily counts may reach
+back before the period (`reach`) so that the trend tests' sixteen weeks come from the
+same statement; they are then cut to the period by day, which is exact because both
+bounds are midnights (UTC).
 """
 
 from __future__ import annotations
@@ -16,7 +23,9 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import cached_property
 
+from rcsc.analytics.days import Days, midnight
 from rcsc.analytics.suppress import hidden_cells, shown
 from rcsc.core.identity import Principal
 from rcsc.core.incidents import Deadline, Milestone, Submission, deadlines
@@ -243,13 +252,12 @@ def durations_of(rows: Sequence[HoursCount], minimum: int) -> list[Durations]:
             for name, pairs in groups.items()]
 
 
-def nis2_states(rows: Sequence[tuple[datetime, dict[Milestone, datetime]]], now: datetime,
+def nis2_states(found: Sequence[Sequence[Deadline]], now: datetime,
                 minimum: int) -> dict[str, dict[str, Cell]]:
     """Each milestone's reports: submitted on time, submitted late, overdue, not due yet."""
     counts: Counter[tuple[str, str]] = Counter()
-    for aware_at, submitted in rows:
-        subs = {m: Submission(at, None) for m, at in submitted.items()}
-        for d in deadlines(aware_at, subs):
+    for each in found:
+        for d in each:
             if d.submitted is not None:
                 state = "on-time" if d.submitted.at <= d.due else "late"
             else:
@@ -266,65 +274,89 @@ def nis2_states(rows: Sequence[tuple[datetime, dict[Milestone, datetime]]], now:
 
 @dataclass(frozen=True)
 class Source:
-    """What every aggregate reads: the viewer's filtered incidents, and the minimum cell."""
+    """What every aggregate reads: the viewer's filtered incidents, and the minimum cell.
+    `reach`: count days from there (a midnight before the period) for the trend tests too;
+    `given`: daily counts already read for this viewer, used when they cover the period."""
 
     repo: AnalyticsRepo
     viewer: Viewer | None
     filters: Filters
     minimum: int
     now: datetime
+    reach: datetime | None = None
+    given: Days | None = None
 
     @property
     def q(self) -> IncidentQuery:
         return self.filters.query()
 
+    @cached_property
+    def days(self) -> Days:
+        f = self.filters
+        if self.given is not None and self.given.covers(f):
+            return self.given
+        start = f.start
+        if self.reach is not None and self.reach < f.start and midnight(self.reach) \
+                and midnight(f.start):
+            start = self.reach
+        daily = self.repo.daily(self.viewer, f.query(created_from=start))
+        return Days(start, f.end, f.countries, f.sectors, f.exercise, daily)
 
-def source(uow: UnitOfWork, actor: Principal, filters: Filters, minimum: int) -> Source:
-    """The one entry: checks the actor may read incidents and takes its `Viewer`."""
+    @cached_property
+    def period(self) -> tuple[dict[str | None, list[DayCount]],
+                              list[tuple[str | None, str | None, int]]]:
+        """The daily counts cut to the period (for the tables and the heat map)."""
+        return self.days.within(self.filters)
+
+    @cached_property
+    def deadlines(self) -> dict[uuid.UUID, list[Deadline]]:
+        """Each visible incident's NIS2 deadlines (`core.incidents.deadlines`, as the NIS2
+        page has them), worked out once for the NIS2 table and the overdue list."""
+        by_incident: dict[uuid.UUID, tuple[datetime, dict[Milestone, Submission]]] = {}
+        for row in self.repo.nis2(self.viewer, self.q):
+            _aware, subs = by_incident.setdefault(row.incident_id, (row.aware_at, {}))
+            if row.milestone is not None and row.submitted_at is not None:
+                subs[Milestone(row.milestone)] = Submission(row.submitted_at, None)
+        return {i: deadlines(aware, subs) for i, (aware, subs) in by_incident.items()}
+
+
+def source(uow: UnitOfWork, actor: Principal, filters: Filters, minimum: int, *,
+           reach: datetime | None = None, given: Days | None = None) -> Source:
+    """The one entry: checks the actor may read incidents and takes its `Viewer`. `given`
+    must have been read for the same actor (it is, by `Source.days` of this request)."""
     require(actor, Action.INCIDENT_READ)
     return Source(AnalyticsRepo(uow.session), viewer_for(uow, actor), filters, minimum,
-                  uow.clock.now())
+                  uow.clock.now(), reach, given)
 
 
 def counts(src: Source) -> dict[str, dict[str, Table]]:
     """grain -> dimension ("all" too) -> table."""
-    days = {dimension: src.repo.daily_counts(src.viewer, src.q, dimension)
-            for dimension in (None, *DIMENSIONS)}
+    days, _heat = src.period
     f = src.filters
     return {grain: tables_for(days, grain, buckets(f.start, f.end, grain), src.minimum,
                               f.countries) for grain in GRAINS}
 
 
 def durations(src: Source) -> dict[str, list[Durations]]:
-    return {m: durations_of(src.repo.hours_to(src.viewer, src.q, m), src.minimum)
-            for m in MEASURES}
-
-
-def _reports(src: Source) -> dict[uuid.UUID, tuple[datetime, dict[Milestone, datetime]]]:
-    by_incident: dict[uuid.UUID, tuple[datetime, dict[Milestone, datetime]]] = {}
-    for row in src.repo.nis2(src.viewer, src.q):
-        _aware, subs = by_incident.setdefault(row.incident_id, (row.aware_at, {}))
-        if row.milestone is not None and row.submitted_at is not None:
-            subs[Milestone(row.milestone)] = row.submitted_at
-    return by_incident
+    found = src.repo.hours(src.viewer, src.q)
+    return {m: durations_of(found[m], src.minimum) for m in MEASURES}
 
 
 def nis2(src: Source) -> dict[str, dict[str, Cell]]:
-    return nis2_states(list(_reports(src).values()), src.now, src.minimum)
+    return nis2_states(list(src.deadlines.values()), src.now, src.minimum)
 
 
 def overdue(src: Source) -> list[tuple[uuid.UUID, Deadline]]:
     """The NIS2 reports overdue now of the period's incidents, the longest overdue first
     (the dashboard names them: the viewer may list these incidents anyway)."""
-    found = [(incident_id, d) for incident_id, (aware, subs) in _reports(src).items()
-             for d in deadlines(aware, {m: Submission(at, None) for m, at in subs.items()})
-             if d.overdue(src.now)]
+    found = [(incident_id, d) for incident_id, each in src.deadlines.items()
+             for d in each if d.overdue(src.now)]
     return sorted(found, key=lambda pair: (pair[1].due, str(pair[0])))
 
 
 def heatmap(src: Source) -> HeatMap:
-    return heatmap_of(src.repo.country_sector(src.viewer, src.q), src.minimum,
-                      src.filters.countries)
+    _days, rows = src.period
+    return heatmap_of(rows, src.minimum, src.filters.countries)
 
 
 def shared(src: Source, limit: int = 20) -> list[SharedValue]:
@@ -335,11 +367,15 @@ def shared(src: Source, limit: int = 20) -> list[SharedValue]:
 
 def compute(uow: UnitOfWork, actor: Principal, filters: Filters, minimum: int) -> Aggregates:
     """Every aggregate over what `actor` may see (the sharing rule applies to counts)."""
-    src = source(uow, actor, filters, minimum)
-    return Aggregates(filters, minimum, counts(src), durations(src), nis2(src), heatmap(src),
-                      shared(src))
+    return aggregate(source(uow, actor, filters, minimum))
 
 
-__all__ = ["Aggregates", "Cell", "Durations", "Filters", "HeatMap", "Source", "Table",
-           "bucket", "buckets", "compute", "counts", "durations", "heatmap", "nis2", "overdue",
-           "percentile", "shared", "shown", "source"]
+def aggregate(src: Source) -> Aggregates:
+    """Every aggregate of `src` (which keeps what it read for the overdue list and tests)."""
+    return Aggregates(src.filters, src.minimum, counts(src), durations(src), nis2(src),
+                      heatmap(src), shared(src))
+
+
+__all__ = ["Aggregates", "Cell", "Days", "Durations", "Filters", "HeatMap", "Source",
+           "Table", "aggregate", "bucket", "buckets", "compute", "counts", "durations",
+           "heatmap", "midnight", "nis2", "overdue", "percentile", "shared", "shown", "source"]

@@ -8,8 +8,10 @@ reader reads.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import altair as alt
@@ -21,6 +23,7 @@ WIDTH = 620
 HEIGHT = 220
 NIS2_COLOURS = ("#2e7d32", "#f9a825", "#c62828", "#90a4ae")  # on time, late, overdue, pending
 FONT = "DejaVu Sans, Arial, sans-serif"
+CACHED_CHARTS = 32  # SVGs of 10-100 kB each
 
 
 @dataclass(frozen=True)
@@ -114,6 +117,22 @@ def nis2(agg: Aggregates, labels: Labels, milestone_names: Mapping[str, str],
 
 
 def to_svg(spec: dict[str, Any]) -> str:
-    """The chart as an SVG document (no scripts, no styles: safe inline in a page)."""
-    svg: str = vl_convert.vegalite_to_svg(spec)
+    """The chart as an SVG document (no scripts, no styles: safe inline in a page).
+
+    vl-convert takes 50-150 ms a chart (docs/analytics.md), most of a dashboard's time;
+    the same spec (its data included) always gives the same picture, so the last few are
+    kept: a dashboard reloaded, or opened by several analysts of the same view while no
+    incident changed, draws nothing again. The key is the whole spec, so a chart whose
+    numbers or words differ is drawn afresh."""
+    return _render(json.dumps(spec, sort_keys=True, separators=(",", ":")))
+
+
+@lru_cache(maxsize=CACHED_CHARTS)
+def _render(spec: str) -> str:
+    svg: str = vl_convert.vegalite_to_svg(json.loads(spec))
     return svg
+
+
+def clear_cache() -> None:
+    """Forget the drawn charts (the benchmark times drawing afresh with it)."""
+    _render.cache_clear()

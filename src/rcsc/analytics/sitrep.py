@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from rcsc.analytics import aggregates as ag
-from rcsc.analytics.trends import TrendReport, trends
+from rcsc.analytics.trends import TrendReport, trends, windows
 from rcsc.core.alerts import Cluster
 from rcsc.core.identity import Principal
 from rcsc.core.incidents import Incident, Severity
@@ -203,10 +203,14 @@ def build(uow: UnitOfWork, actor: Principal, week: str, minimum: int, *,
     start, end = parse_week(week)
     label = ag.bucket(start.date(), "week")
     audience = uow.incidents.viewer(NOBODY, actor.org_id)
-    around = ag.compute(uow, actor, ag.Filters(start - timedelta(weeks=BASELINE_WEEKS), end),
-                        minimum)
+    # one read of the daily counts (the tests' sixteen weeks) serves the thirteen weeks,
+    # the week itself and the trend tests
+    span = ag.source(uow, actor, ag.Filters(start - timedelta(weeks=BASELINE_WEEKS), end),
+                     minimum, reach=windows(end)[0])
+    around = ag.aggregate(span)
     heads, countries = _headlines(around, label)
-    this_week = ag.compute(uow, actor, ag.Filters(start, end), minimum)
+    this_week = ag.aggregate(ag.source(uow, actor, ag.Filters(start, end), minimum,
+                                       given=span.days))
     notable = _notable(uow, actor, audience, ceiling, start, end)
     clusters = _clusters(uow, actor, audience, ceiling, start, minimum)
     upcoming = _exercises(uow, actor, audience, ceiling, end)
@@ -215,5 +219,6 @@ def build(uow: UnitOfWork, actor: Principal, week: str, minimum: int, *,
     return Sitrep(week=label, start=start, end=end, audience_org_id=actor.org_id,
                   ceiling=ceiling, tlp=max(printed, key=lambda t: t.rank), headlines=heads,
                   countries=countries, span=around, week_aggregates=this_week,
-                  trends=trends(uow, actor, end, minimum), notable=notable,
+                  trends=trends(uow, actor, end, minimum, days=span.days),
+                  notable=notable,
                   clusters=clusters, exercises=upcoming, generated_at=uow.clock.now())

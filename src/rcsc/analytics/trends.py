@@ -22,11 +22,12 @@ from datetime import datetime, timedelta
 from scipy.stats import beta, binomtest, false_discovery_control  # type: ignore[import-untyped]
 
 from rcsc.analytics.aggregates import UNKNOWN, Filters
+from rcsc.analytics.days import Days
 from rcsc.core.identity import Principal
 from rcsc.core.permissions import Action, require
 from rcsc.incidents.service import viewer_for
 from rcsc.storage import UnitOfWork
-from rcsc.storage.repos.analytics import AnalyticsRepo
+from rcsc.storage.repos.analytics import AnalyticsRepo, DayCount
 
 RECENT_WEEKS = 4
 BASELINE_WEEKS = 12
@@ -112,14 +113,25 @@ def windows(as_of: datetime) -> tuple[datetime, datetime, datetime]:
     return recent - timedelta(weeks=BASELINE_WEEKS), recent, as_of
 
 
-def _counts(uow: UnitOfWork, actor: Principal, filters: Filters,
-            recent_start: datetime) -> dict[tuple[str, str], list[int]]:
-    repo = AnalyticsRepo(uow.session)
-    viewer = viewer_for(uow, actor)
+def _days(uow: UnitOfWork, actor: Principal, filters: Filters,
+          given: Days | None) -> dict[str | None, list[DayCount]]:
+    """The daily counts of the windows: from `given` (read for the same actor, e.g. by the
+    dashboard's aggregates) when it covers them with the same filter, else read now."""
+    if given is None or not given.covers(filters):
+        daily = AnalyticsRepo(uow.session).daily(viewer_for(uow, actor), filters.query())
+        given = Days(filters.start, filters.end, filters.countries, filters.sectors,
+                     filters.exercise, daily)
+    by, _heat = given.within(filters)
+    return by
+
+
+def _counts(uow: UnitOfWork, actor: Principal, filters: Filters, recent_start: datetime,
+            given: Days | None = None) -> dict[tuple[str, str], list[int]]:
+    by = _days(uow, actor, filters, given)
     counts: dict[tuple[str, str], list[int]] = {}
     for dimension in TESTED:
         per: Counter[tuple[str, bool]] = Counter()
-        for row in repo.daily_counts(viewer, filters.query(), dimension):
+        for row in by[dimension]:
             key = row.key or UNKNOWN
             if dimension == "country" and filters.countries and key not in filters.countries:
                 continue
@@ -131,14 +143,15 @@ def _counts(uow: UnitOfWork, actor: Principal, filters: Filters,
 
 def trends(uow: UnitOfWork, actor: Principal, as_of: datetime, minimum: int, *,
            countries: frozenset[str] = frozenset(), sectors: frozenset[str] = frozenset(),
-           alpha: float = ALPHA) -> TrendReport:
+           alpha: float = ALPHA, days: Days | None = None) -> TrendReport:
     """The tests over what `actor` may see. `as_of` should be a midnight (UTC): windows
-    are whole days. A series whose recent or baseline count is a small cell (0 < n <
-    `minimum`) is not tested: its ratio and p-value would give the count away."""
+    are whole days. `days`: daily counts already read for `actor` (used if they cover the
+    windows with the same filter). A series whose recent or baseline count is a small
+    cell (0 < n < `minimum`) is not tested: its ratio and p-value would give it away."""
     require(actor, Action.INCIDENT_READ)
     start, recent_start, end = windows(as_of)
     filters = Filters(start, end, countries, sectors)
-    counts = _counts(uow, actor, filters, recent_start)
+    counts = _counts(uow, actor, filters, recent_start, days)
     small = [(d, k) for (d, k), (r, b) in counts.items()
              if 0 < r < minimum or 0 < b < minimum]
     series = [(d, k, r, b) for (d, k), (r, b) in counts.items() if (d, k) not in small]
