@@ -14,15 +14,14 @@ count them as reasons; lookups show them):
 
 Values may be `core.intel.IndexedValue` or raw text (typed, pasted, defanged: it is
 recognised as `lookup` does; text that is no value of an indexed type is never benign).
-The warninglists are built once per process (about 4 s, thread-safe; `warm()` starts it in
-the background), then a verdict costs a few microseconds a value (measured in
+The warninglists are built once per process (about 4 s, thread-safe; `rcsc serve` builds
+them before its first request), then a verdict costs a few microseconds a value (measured in
 tests/intel/test_benign.py's docstring and bench/intel.py).
 """
 
 from __future__ import annotations
 
 import ipaddress
-import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TypeVar
@@ -120,11 +119,3 @@ def load(uow: UnitOfWork) -> Verdicts:
 def reasons(uow: UnitOfWork, values: Iterable[V]) -> dict[V, list[str]]:
     """The benign ones among `values`, each with its reasons (see the module docstring)."""
     return load(uow).of(values)
-
-
-def warm() -> threading.Thread:
-    """Build the warninglists in a background thread, so the first request need not wait."""
-    thread = threading.Thread(target=warninglists.shipped, name="rcsc-warninglists",
-                              daemon=True)
-    thread.start()
-    return thread

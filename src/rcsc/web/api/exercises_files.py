@@ -54,19 +54,26 @@ async def upload(request: Request, exercise_id: uuid.UUID, response_id: uuid.UUI
     read; streamed to the blob store with no transaction open, then recorded."""
     state = app_state(request)
     await run_in_threadpool(_check, state.db, actor, exercise_id, response_id)
-    store, limit = blob_store(request), state.settings.max_attachment_bytes
-
-    def open_writer(filename: str | None, is_malware: bool) -> BlobWriter:
-        if is_malware:
-            raise ValidationFailed(FieldError(
-                "is_malware", "a malware sample goes in an exercise incident, not an answer"))
-        return store.writer(limit)
-
-    received = await _receive(request, StreamingUpload(
-        request.headers.get("content-type", ""), open_writer))
+    received = await _receive_no_malware(
+        request, "a malware sample goes in an exercise incident, not an answer")
     made = await run_in_threadpool(_record, state.db, actor, exercise_id, response_id,
                                    received)
     return ResponseAttachmentOut.of(made)
+
+
+async def _receive_no_malware(request: Request, why: str) -> Upload:
+    """Stream the request's one file to the blob store (the attachment size limit); a file
+    flagged as a malware sample is refused with `why` (exercise files are handed to people)."""
+    store = blob_store(request)
+    limit = app_state(request).settings.max_attachment_bytes
+
+    def open_writer(filename: str | None, is_malware: bool) -> BlobWriter:
+        if is_malware:
+            raise ValidationFailed(FieldError("is_malware", why))
+        return store.writer(limit)
+
+    return await _receive(request, StreamingUpload(
+        request.headers.get("content-type", ""), open_writer))
 
 
 @router.get(FILES, response_model=list[ResponseAttachmentOut])
@@ -112,16 +119,8 @@ async def upload_to_inject(request: Request, exercise_id: uuid.UUID, inject_id: 
     Refused (404/403/409) before the body is read; streamed, then recorded."""
     state = app_state(request)
     await run_in_threadpool(_check_inject, state.db, actor, exercise_id, inject_id)
-    store, limit = blob_store(request), state.settings.max_attachment_bytes
-
-    def open_writer(filename: str | None, is_malware: bool) -> BlobWriter:
-        if is_malware:
-            raise ValidationFailed(FieldError(
-                "is_malware", "a malware sample is not handed out with an inject"))
-        return store.writer(limit)
-
-    received = await _receive(request, StreamingUpload(
-        request.headers.get("content-type", ""), open_writer))
+    received = await _receive_no_malware(
+        request, "a malware sample is not handed out with an inject")
     made = await run_in_threadpool(_record_inject, state.db, actor, exercise_id, inject_id,
                                    received)
     return InjectAttachmentOut.of(made)
