@@ -12,10 +12,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy.dialects import sqlite
 
+from rcsc.core.exchange import TICK, NewVersion
+from rcsc.core.tlp import Tlp
 from rcsc.errors import ValidationFailed
-from rcsc.exchange.envelope import Rejected, _id, fast_timestamp
+from rcsc.exchange.envelope import Rejected, _id, check, fast_timestamp
 from rcsc.stix.common import parse_timestamp
-from rcsc.storage.repos.stix import sqlite_time
+from rcsc.storage.repos.stix import sqlite_time, sqlite_times, sqlite_version_text
 from rcsc.storage.repos.stix_pages import sqlite_utc
 from rcsc.storage.types import UtcDateTime
 
@@ -86,3 +88,35 @@ def test_sqlite_utc_is_what_sqlalchemy_reads(moment: datetime) -> None:
 def test_sqlite_time_refuses_a_naive_datetime_as_the_column_does() -> None:
     with pytest.raises(ValueError, match="naive"):
         sqlite_time(datetime(2026, 1, 1))
+
+
+@settings(max_examples=600, deadline=None)
+@given(STAMPS)
+def test_version_rendered_from_its_text_is_what_sqlalchemy_stores(text: str) -> None:
+    """As the TAXII write path makes them: `version_text` is the text the check read
+    `version` from (unusual digits and shapes included)."""
+    try:
+        checked = check({"type": "note", "id": f"note--{uuid.uuid4()}", "spec_version": "2.1",
+                         "created": text, "modified": text, "content": "x",
+                         "object_refs": ["note--5d0092c5-5f74-4287-9642-33f4c354e56d"]})
+    except Rejected:
+        return
+    assert checked.version is not None and checked.version_text == text
+    version = NewVersion(checked.stix_id, "note", "2.1", checked.version, None, b"{}",
+                         Tlp.GREEN, uuid.uuid4(), None, version_text=checked.version_text)
+    assert sqlite_version_text(version) == sqlite_time(checked.version)
+
+
+@settings(max_examples=300, deadline=None)
+@given(AWARE, st.integers(min_value=0, max_value=2500))
+def test_dates_added_counted_as_text_are_each_a_microsecond_later(first: datetime,
+                                                                  count: int) -> None:
+    assert sqlite_times(first, count) == [sqlite_time(first + TICK * n) for n in range(count)]
+
+
+def test_extensions_that_are_not_an_object_refuse_the_object_naming_the_field() -> None:
+    with pytest.raises(Rejected, match="^extensions: must be an object"):
+        check({"type": "note", "id": f"note--{uuid.uuid4()}", "spec_version": "2.1",
+               "created": "2026-01-01T00:00:00.000Z", "modified": "2026-01-01T00:00:00.000Z",
+               "content": "x", "object_refs": ["note--5d0092c5-5f74-4287-9642-33f4c354e56d"],
+               "extensions": ["not", "an", "object"]})

@@ -69,6 +69,7 @@ class NewVersion:
     received_from: str | None = None  # the peer or channel it came to this node by
     source_key: str | None = None  # what this node published it from ("incident:<id>")
     context_tlp: Tlp | None = None  # the level of what it belongs to, when that differs
+    version_text: str = ""  # the STIX timestamp `version` was read from, when there is one
 
 
 class VersionChoice(StrEnum):
@@ -119,8 +120,12 @@ class StatusState(StrEnum):
     COMPLETE = "complete"
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class StatusDetail:
+    """One object's line in a status. Not frozen, like `NewVersion`: a thousand per TAXII
+    envelope, and a frozen dataclass's __init__ cost three times as much (measured,
+    bench/taxii.py). Nothing changes one after it is made."""
+
     id: str
     version: str
     message: str = ""

@@ -272,24 +272,31 @@ def _plan(uow: UnitOfWork, actor: Principal, collection: Collection,
     marking, and "unchanged" means that organisation has it already."""
     held = uow.stix.stored_owners(collection.id, (c.stix_id for _, c in accepted))
     plan = _Plan([], [], [], {k: {v for v, _ in pairs} for k, pairs in held.items()})
+    # (version, owner) of each object, stored or planned: lists, not sets (a pair is added
+    # only when no equal one is there, and sets of tuples of UUIDs cost a hash each)
+    known: dict[str, list[tuple[datetime, uuid.UUID]]] = {
+        k: list(pairs) for k, pairs in held.items()}
     new = _Maker(actor, collection, origin)
     peer = Role.PEER in actor.roles
+    fresh, successes = plan.fresh, plan.successes
     for index, checked in accepted:
         owner = _owner(uow, actor, checked) if peer else new.owner
-        pairs = held.setdefault(checked.stix_id, set())
-        if pairs and _refused_or_unchanged(plan, index, checked, pairs, owner):
+        pairs = known.get(checked.stix_id)
+        if pairs is None:
+            pairs = known[checked.stix_id] = []
+        elif _refused_or_unchanged(plan, index, checked, pairs, owner):
             continue
-        version = checked.version or first + TICK * len(plan.fresh)  # an SCO: when added
-        pairs.add((version, owner))
-        plan.fresh.append(new(checked, version, owner))
-        plan.successes.append(StatusDetail(checked.stix_id, checked.version_text or
-                                           version_text(version),
-                                           outcome="updated" if len(pairs) > 1 else "created"))
+        version = checked.version or first + TICK * len(fresh)  # an SCO: when added
+        pairs.append((version, owner))
+        fresh.append(new(checked, version, owner))
+        successes.append(StatusDetail(checked.stix_id, checked.version_text or
+                                      version_text(version), "",
+                                      "updated" if len(pairs) > 1 else "created"))
     return plan
 
 
 def _refused_or_unchanged(plan: _Plan, index: int, checked: Checked,
-                          pairs: set[tuple[datetime, uuid.UUID]], owner: uuid.UUID) -> bool:
+                          pairs: list[tuple[datetime, uuid.UUID]], owner: uuid.UUID) -> bool:
     """True when `checked` is not stored: another organisation's object (a failure), or a
     version (an SCO copy) stored already (unchanged)."""
     if checked.version is not None and any(o != owner for _, o in pairs):
@@ -311,7 +318,7 @@ class _Maker:
     def __init__(self, actor: Principal, collection: Collection, origin: str) -> None:
         assert actor.org_id is not None
         self.owner, self.author, self.origin = actor.org_id, actor.user_id, origin
-        self.collection, self.source = collection, received_from(actor)
+        self.default_tlp, self.source = collection.default_tlp, received_from(actor)
         self.community = (frozenset({collection.community_id})
                           if collection.community_id is not None else None)
 
@@ -319,12 +326,11 @@ class _Maker:
         recipients = checked.recipients
         if checked.tlp is None and self.community is not None:
             recipients = replace(recipients, community_ids=self.community)
-        return NewVersion(
-            stix_id=checked.stix_id, type=checked.type, spec_version=checked.spec_version,
-            version=version, name=checked.name, body=checked.body,
-            tlp=checked.tlp or self.collection.default_tlp, owner_org_id=owner,
-            author_id=self.author, recipients=recipients, origin=self.origin,
-            received_from=self.source)
+        # positional, in NewVersion's field order: a thousand of these per envelope
+        return NewVersion(checked.stix_id, checked.type, checked.spec_version, version,
+                          checked.name, checked.body, checked.tlp or self.default_tlp, owner,
+                          self.author, recipients, self.origin, self.source, None, None,
+                          checked.version_text)
 
 
 def received_from(actor: Principal) -> str:
@@ -347,8 +353,8 @@ def status(uow: UnitOfWork, actor: Principal, status_id: uuid.UUID) -> TaxiiStat
 def status_resource(s: TaxiiStatus) -> dict[str, Any]:
     """TAXII 2.1 §4.3.1 status resource."""
     def details(items: tuple[StatusDetail, ...]) -> list[dict[str, str]]:
-        return [{"id": d.id, "version": d.version, **({"message": d.message} if d.message
-                                                        else {})} for d in items]
+        return [{"id": d.id, "version": d.version, "message": d.message} if d.message
+                else {"id": d.id, "version": d.version} for d in items]
     return {"id": str(s.id), "status": s.status.value,
             "request_timestamp": added_text(s.request_timestamp),
             "total_count": s.total_count, "success_count": len(s.successes),

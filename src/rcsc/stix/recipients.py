@@ -21,6 +21,7 @@ from rcsc.stix.ids import identity_id, uuid_of
 from rcsc.stix.markings import marking_ref
 
 NAMED_AUDIENCE = frozenset({Tlp.AMBER, Tlp.AMBER_STRICT, Tlp.RED})
+NO_RECIPIENTS = Recipients()  # immutable: one for every object that names none
 _FIELD = f"extensions.{RECIPIENTS_EXTENSION_ID}.recipients"
 
 
@@ -76,7 +77,7 @@ def read_recipients(obj: StixObject) -> Recipients:
     """The named recipients of `obj` from our extension; none when it is absent."""
     extension = (obj.get("extensions") or {}).get(RECIPIENTS_EXTENSION_ID)
     if extension is None:
-        return Recipients()
+        return NO_RECIPIENTS
     named = extension.get("recipients") if isinstance(extension, dict) else None
     if not isinstance(named, dict):
         raise ValidationFailed.field(_FIELD, "must be an object of id lists")

@@ -61,8 +61,13 @@ _RAW_COLUMNS = (Obj.pk, Obj.stix_id, Obj.type, Obj.spec_version,
 _KINDS = (("org", "org_ids"), ("community", "community_ids"), ("user", "user_ids"))
 _SQLITE_INSERT = (
     "INSERT INTO stix_objects (collection_id, stix_id, type, spec_version, version, is_latest, "
-    "date_added, name, body, tlp, owner_org_id, context_tlp, author_id, origin, received_from, "
-    "source_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+    "date_added, name, body, tlp, owner_org_id, author_id, origin, received_from, context_tlp, "
+    "source_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, {extra})")
+# Received objects have neither a context level nor a source: NULL written in the statement,
+# not bound (pysqlite binds None, a bool or bytes through its adapter lookup, ~1 µs each;
+# an int, a str or a bytearray directly).
+_SQLITE_INSERT_RECEIVED = _SQLITE_INSERT.format(extra="NULL, NULL")
+_SQLITE_INSERT_ALL = _SQLITE_INSERT.format(extra="?, ?")
 
 _SQLITE_OWNERS = ("SELECT stix_id, version, owner_org_id FROM stix_objects WHERE "
                   "collection_id = ? AND stix_id IN (SELECT value FROM json_each(?))")
@@ -77,13 +82,35 @@ def sqlite_time(moment: datetime) -> str:
     return moment.isoformat(" ", "microseconds")[:26]
 
 
+def sqlite_times(first: datetime, count: int) -> list[str]:
+    """`sqlite_time` of `first` and of each of the `count - 1` microseconds after it."""
+    text = sqlite_time(first)
+    start = int(text[20:])
+    if start + count > 1_000_000:  # the second changes on the way: the long way round
+        return [sqlite_time(first + TICK * n) for n in range(count)]
+    head = text[:20]
+    return [f"{head}{micro:06d}" for micro in range(start, start + count)]
+
+
+_TLP_TEXT = {tlp: tlp.value for tlp in Tlp}  # a dict lookup, not the enum's property
+
+
 class _HexCache(dict[uuid.UUID | None, str | None]):
     """uuid → its SQLite form; one envelope names a handful of organisations and users."""
 
-    def __call__(self, key: uuid.UUID | None) -> str | None:
-        if key not in self:
-            self[key] = key.hex if key is not None else None
-        return self[key]
+    def __missing__(self, key: uuid.UUID | None) -> str | None:
+        self[key] = found = key.hex if key is not None else None
+        return found
+
+
+def sqlite_version_text(v: NewVersion) -> str:
+    """`sqlite_time(v.version)`, from the STIX text when the object gave one of the usual
+    shape (`version_text` is the text `version` was read from): a tenth of the cost."""
+    text, size = v.version_text, len(v.version_text)
+    if (size == 20 or 22 <= size <= 27 and text[19] == ".") and text[-1] == "Z" and \
+            text.isascii():
+        return f"{text[:10]} {text[11:19]}.{text[20:-1].ljust(6, '0')}"
+    return sqlite_time(v.version)
 
 
 # Core, not ORM entities: every TAXII request looks its collection up (twice, with the
@@ -213,55 +240,65 @@ class StixRepo:
         return max(now, newest + TICK) if newest else now
 
     def add_versions(self, collection_id: uuid.UUID, versions: Sequence[NewVersion],
-                     first_added: datetime,
-                     stored: dict[str, set[datetime]]) -> list[datetime]:
+                     first_added: datetime, stored: dict[str, set[datetime]]) -> None:
         """Insert new versions (none may be stored already), each a microsecond after the
-        previous, and keep `is_latest` on the newest version of each object. Returns the
-        date_added of each."""
+        previous (the first at `first_added`), and keep `is_latest` on the newest version of
+        each object."""
         newest: dict[str, datetime] = {k: max(v) for k, v in stored.items() if v}
         for v in versions:
             if v.stix_id not in newest or v.version > newest[v.stix_id]:
                 newest[v.stix_id] = v.version
-        added = [first_added + TICK * n for n in range(len(versions))]
         self._demote(collection_id, {v.stix_id for v in versions if v.stix_id in stored}, newest)
         named = [i for i, v in enumerate(versions) if _has_recipients(v)]
         if not named and self.s.get_bind().dialect.name == "sqlite":
-            self._insert_sqlite(collection_id, versions, added, newest)
-            return added
+            self._insert_sqlite(collection_id, versions, first_added, newest)
+            return
         rows = [dict(collection_id=collection_id, stix_id=v.stix_id, type=v.type,
                      spec_version=v.spec_version, version=v.version,
-                     is_latest=newest[v.stix_id] == v.version, date_added=at, name=v.name,
+                     is_latest=newest[v.stix_id] == v.version,
+                     date_added=first_added + TICK * n, name=v.name,
                      body=v.body, tlp=v.tlp.value, owner_org_id=v.owner_org_id,
                      context_tlp=v.context_tlp.value if v.context_tlp else None,
                      author_id=v.author_id, origin=v.origin, received_from=v.received_from,
                      source_key=v.source_key)
-                for v, at in zip(versions, added, strict=True)]
+                for n, v in enumerate(versions)]
         table = cast(Table, StixObjectRow.__table__)  # Core, not the ORM's bulk path: faster
         if not named:
             if rows:
                 self.s.execute(insert(table), rows)
-            return added
+            return
         pks = self.s.scalars(insert(table).returning(table.c.pk, sort_by_parameter_order=True),
                              rows).all()
         self.s.execute(insert(StixRecipientRow), [
             dict(object_pk=pks[i], kind=kind, ref_id=ref)
             for i in named for kind, attr in _KINDS
             for ref in getattr(versions[i].recipients, attr)])
-        return added
 
     def _insert_sqlite(self, collection_id: uuid.UUID, versions: Sequence[NewVersion],
-                       added: list[datetime], newest: dict[str, datetime]) -> None:
+                       first_added: datetime, newest: dict[str, datetime]) -> None:
         """One executemany of rows rendered as SQLAlchemy stores them on SQLite
         (`sqlite_time`, UUIDs as 32 hex digits): its per-row, per-column type processing
-        cost more than the insert itself (bench/taxii.py)."""
+        cost more than the insert itself (bench/taxii.py). Per row, every call and every
+        value pysqlite has to adapt counts: the dates added are counted up as text, the
+        version rendered from its STIX text, `is_latest` bound as 1/0, the body as a
+        bytearray, and absent columns written as NULL in the statement."""
         collection, uuids = collection_id.hex, _HexCache()
-        rows = [(collection, v.stix_id, v.type, v.spec_version, sqlite_time(v.version),
-                 newest[v.stix_id] == v.version, sqlite_time(at), v.name, v.body, v.tlp.value,
-                 uuids(v.owner_org_id), v.context_tlp.value if v.context_tlp else None,
-                 uuids(v.author_id), v.origin, v.received_from, v.source_key)
-                for v, at in zip(versions, added, strict=True)]
+        received = all(v.context_tlp is None and v.source_key is None for v in versions)
+        rows = [(collection, v.stix_id, v.type, v.spec_version, sqlite_version_text(v),
+                 1 if newest[v.stix_id] == v.version else 0, at, v.name, bytearray(v.body),
+                 _TLP_TEXT[v.tlp], uuids[v.owner_org_id], uuids[v.author_id], v.origin,
+                 v.received_from)
+                if received else
+                (collection, v.stix_id, v.type, v.spec_version, sqlite_version_text(v),
+                 1 if newest[v.stix_id] == v.version else 0, at, v.name, bytearray(v.body),
+                 _TLP_TEXT[v.tlp], uuids[v.owner_org_id], uuids[v.author_id], v.origin,
+                 v.received_from, v.context_tlp.value if v.context_tlp else None,
+                 v.source_key)
+                for v, at in zip(versions, sqlite_times(first_added, len(versions)),
+                                 strict=True)]
         if rows:
-            self.s.connection().exec_driver_sql(_SQLITE_INSERT, rows)
+            self.s.connection().exec_driver_sql(
+                _SQLITE_INSERT_RECEIVED if received else _SQLITE_INSERT_ALL, rows)
 
     def _demote(self, collection_id: uuid.UUID, ids: set[str],
                 newest: dict[str, datetime]) -> None:
@@ -365,10 +402,10 @@ class StixRepo:
     def put_status(self, status: TaxiiStatus) -> None:
         details = {name: [[d.id, d.version, d.message] for d in getattr(status, name)]
                    for name in ("successes", "failures", "pendings")}
-        self.s.merge(TaxiiStatusRow(id=status.id, user_id=status.user_id,
-                                    status=status.status.value,
-                                    request_timestamp=status.request_timestamp,
-                                    details=details))
+        # a new id: added, not merged (a merge looks the id up first)
+        self.s.add(TaxiiStatusRow(id=status.id, user_id=status.user_id,
+                                  status=status.status.value,
+                                  request_timestamp=status.request_timestamp, details=details))
 
     def status(self, status_id: uuid.UUID) -> TaxiiStatus | None:
         row = self.s.get(TaxiiStatusRow, status_id)
