@@ -16,28 +16,37 @@ For each backend (a temporary SQLite file; a scratch PostgreSQL database, droppe
    a pair table (MISP) would need 10,000 x 9,999 / 2 = 49,995,000 rows for that value.
 
     .venv/bin/python bench/intel.py [--count 1000000] [--backends sqlite,postgresql]
-                                    [--runs 20] [--pg-count 10000000]
+                                    [--runs 20] [--pg-count 10000000] [--keep DIR]
+
+With `--keep DIR` the databases are kept (DIR/intel-<count>.sqlite3; the PostgreSQL database
+rcsc_bench_intel_<count>) with a note of what their build measured (DIR/<backend>-<count>.json);
+a later run with the same DIR reuses them, migrated to the head: steps 1 and 3 are printed
+from the note, marked "kept", and the lookups are timed afresh (a 1M build takes minutes).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import random
 import statistics
 import sys
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import orjson
+import psycopg
 from sqlalchemy import text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from incidents import backend  # noqa: E402  (bench/incidents.py: the scratch databases)
+from incidents import NOW, backend  # noqa: E402  (bench/incidents.py: scratch databases)
 from rcsc.accounts import bootstrap, organisations, users  # noqa: E402
 from rcsc.accounts.auth import principal_for, system  # noqa: E402
+from rcsc.core.clock import FrozenClock  # noqa: E402
 from rcsc.core.identity import ActorType, Principal  # noqa: E402
 from rcsc.core.incidents import Recipients  # noqa: E402
 from rcsc.core.intel import detect  # noqa: E402
@@ -46,7 +55,7 @@ from rcsc.exchange import collections, taxii  # noqa: E402
 from rcsc.intel import benign, correlate, index, warninglists  # noqa: E402
 from rcsc.stix.markings import marking_ref  # noqa: E402
 from rcsc.stix.recipients import mark  # noqa: E402
-from rcsc.storage import Database  # noqa: E402
+from rcsc.storage import Database, migrate  # noqa: E402
 
 ENVELOPE = 10_000
 LOOKUP = 1_000
@@ -147,6 +156,33 @@ def _batch(rng: random.Random, count: int) -> list[str]:
     return asked
 
 
+def _lookups(db: Database, name: str, count: int, runs: int,
+             lv_analyst: Principal) -> list[Row]:
+    rows: list[Row] = []
+    started = time.perf_counter()
+    lists = warninglists.shipped()  # once per process, before any lookup is timed
+    rows.append(("build the MISP warninglists (once per process)", name,
+                 f"{time.perf_counter() - started:.1f} s", f"{len(lists)} lists", "", ""))
+    rng = random.Random(7)
+    rows.append(_verdict_row(db, name, _batch(rng, count)))
+    times = []
+    hits = 0
+    for _ in range(runs + 2):
+        asked = _batch(rng, count)
+        started = time.perf_counter()
+        with db.transaction(readonly=True) as uow:
+            found = correlate.lookup(uow, lv_analyst, asked)
+        times.append((time.perf_counter() - started) * 1000)
+        hits = len(found.correlation.related)
+    times = sorted(times[2:])
+    p99 = times[min(len(times) - 1, int(len(times) * 0.99))]
+    rows.append((f"lookup {LOOKUP:,} values vs {count:,}", name,
+                 f"{statistics.median(times):.1f} ms", f"{p99:.1f} ms",
+                 f"target < 100 ms; {hits} visible hits", "MISP, OpenCTI: no published "
+                 "batch lookup latency"))
+    return rows
+
+
 def _verdict_row(db: Database, name: str, asked: list[str]) -> tuple[str, ...]:
     """The warninglist and allow-list verdict alone, on one batch (it is also inside every
     lookup timed below)."""
@@ -162,57 +198,96 @@ def _verdict_row(db: Database, name: str, asked: list[str]) -> tuple[str, ...]:
             "part of the lookup below", "pymispwarninglists full search: ~150 ms a value")
 
 
-def run(name: str, count: int, runs: int, pg_url: str) -> list[tuple[str, ...]]:
-    rows: list[tuple[str, ...]] = []
-    with backend(name, pg_url) as db:
-        ua, lv_analyst, lv = _people(db)
-        started = time.perf_counter()
-        for batch in _objects(0, count, lv):
-            _post(db, ua, batch)
-        stored = time.perf_counter() - started
-        started = time.perf_counter()
-        indexed = index.catch_up(db)
-        indexing = time.perf_counter() - started
-        assert indexed == count, (indexed, count)
-        _analyze(db)  # as autovacuum (PostgreSQL) would soon after such a load
-        total = stored + indexing
-        rows.append((f"import {count:,} observables + index", name,
-                     f"{total:.1f} s", f"{count / total:,.0f}/s",
-                     f"store {stored:.1f} s + index {indexing:.1f} s", "MISP: ~340 attributes/s"
-                     " bulk ingest (MISP #9092)"))
-        started = time.perf_counter()
-        lists = warninglists.shipped()  # once per process, before any lookup is timed
-        rows.append(("build the MISP warninglists (once per process)", name,
-                     f"{time.perf_counter() - started:.1f} s", f"{len(lists)} lists", "", ""))
-        rng = random.Random(7)
-        rows.append(_verdict_row(db, name, _batch(rng, count)))
-        times = []
-        hits = 0
-        for _ in range(runs + 2):
-            asked = _batch(rng, count)
-            started = time.perf_counter()
-            with db.transaction(readonly=True) as uow:
-                found = correlate.lookup(uow, lv_analyst, asked)
-            times.append((time.perf_counter() - started) * 1000)
-            hits = len(found.correlation.related)
-        times = sorted(times[2:])
-        p99 = times[min(len(times) - 1, int(len(times) * 0.99))]
-        rows.append((f"lookup {LOOKUP:,} values vs {count:,}", name,
-                     f"{statistics.median(times):.1f} ms", f"{p99:.1f} ms",
-                     f"target < 100 ms; {hits} visible hits", "MISP, OpenCTI: no published "
-                     "batch lookup latency"))
-        size, postings = _index_bytes(db), _postings(db)
-        per = size / postings
-        one_value = [_indicator(count + n, "domain-name:value", "shared-c2.example", Tlp.GREEN,
-                                lv) for n in range(SHARED_BY)]
-        _post(db, ua, one_value)
-        index.catch_up(db)
-        grown = (_index_bytes(db) - size) / (_postings(db) - postings)
-        rows.append((f"index bytes per posting ({postings:,} postings)", name, f"{per:.0f} B",
-                     "", "one row per (value, item)", MISP_PAIRS))
-        rows.append((f"... then {SHARED_BY:,} items share ONE value", name, f"{grown:.0f} B",
-                     f"{SHARED_BY:,} rows", "linear: 1 row per item", "MISP: 49,995,000 pair "
-                     "rows for that value"))
+Row = tuple[str, ...]
+
+
+@contextmanager
+def kept(name: str, count: int, pg_url: str, folder: Path) -> Iterator[tuple[Database, bool]]:
+    """The kept database of this backend and count (made empty at the head when new), and
+    whether it was there already."""
+    folder.mkdir(parents=True, exist_ok=True)
+    there = (folder / f"{name}-{count}.json").exists()
+    if name == "sqlite":
+        path = folder.resolve() / f"intel-{count}.sqlite3"
+        if not there:  # a build that stopped half way: start again
+            for leftover in folder.glob(f"intel-{count}.sqlite3*"):
+                leftover.unlink()
+        url = f"sqlite:///{path}"
+    else:
+        scratch = f"rcsc_bench_intel_{count}"
+        with psycopg.connect(pg_url, autocommit=True) as conn:
+            if not there:
+                conn.execute(f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)')
+                conn.execute(f'CREATE DATABASE "{scratch}"')
+        url = pg_url.rsplit("/", 1)[0] + f"/{scratch}"
+    db = Database(url, clock=FrozenClock(NOW))
+    migrate.upgrade(db.engine)
+    try:
+        yield db, there
+    finally:
+        db.dispose()
+
+
+def _kept_people(db: Database) -> tuple[Principal, Principal, uuid.UUID]:
+    with db.transaction(readonly=True) as uow:
+        made = [principal_for(users.by_email(uow, email), via=ActorType.USER)
+                for email in ("analyst@cert-ua.example", "analyst@cert.lv")]
+    assert made[1].org_id is not None
+    return made[0], made[1], made[1].org_id
+
+
+def run(name: str, count: int, runs: int, pg_url: str,
+        keep: Path | None = None) -> list[Row]:
+    if keep is None:
+        with backend(name, pg_url) as db:
+            return _run(db, name, count, runs)
+    note = keep / f"{name}-{count}.json"
+    with kept(name, count, pg_url, keep) as (db, there):
+        if not there:
+            rows = _run(db, name, count, runs)
+            note.write_text(json.dumps({"rows": [rows[0], *rows[-2:]]}))
+            return rows
+        built = [tuple(row) for row in json.loads(note.read_text())["rows"]]
+        lv_analyst = _kept_people(db)[1]
+        _analyze(db)  # the head's indexes may be new
+        lookups = _lookups(db, name, count, runs, lv_analyst)
+        return [_marked(built[0]), *lookups, *(_marked(row) for row in built[1:])]
+
+
+def _marked(row: Row) -> Row:
+    return (row[0] + " (kept: measured when built)", *row[1:])
+
+
+def _run(db: Database, name: str, count: int, runs: int) -> list[Row]:
+    rows: list[Row] = []
+    ua, lv_analyst, lv = _people(db)
+    started = time.perf_counter()
+    for batch in _objects(0, count, lv):
+        _post(db, ua, batch)
+    stored = time.perf_counter() - started
+    started = time.perf_counter()
+    indexed = index.catch_up(db)
+    indexing = time.perf_counter() - started
+    assert indexed == count, (indexed, count)
+    _analyze(db)  # as autovacuum (PostgreSQL) would soon after such a load
+    total = stored + indexing
+    rows.append((f"import {count:,} observables + index", name,
+                 f"{total:.1f} s", f"{count / total:,.0f}/s",
+                 f"store {stored:.1f} s + index {indexing:.1f} s", "MISP: ~340 attributes/s"
+                 " bulk ingest (MISP #9092)"))
+    rows += _lookups(db, name, count, runs, lv_analyst)
+    size, postings = _index_bytes(db), _postings(db)
+    per = size / postings
+    one_value = [_indicator(count + n, "domain-name:value", "shared-c2.example", Tlp.GREEN,
+                            lv) for n in range(SHARED_BY)]
+    _post(db, ua, one_value)
+    index.catch_up(db)
+    grown = (_index_bytes(db) - size) / (_postings(db) - postings)
+    rows.append((f"index bytes per posting ({postings:,} postings)", name, f"{per:.0f} B",
+                 "", "one row per (value, item)", MISP_PAIRS))
+    rows.append((f"... then {SHARED_BY:,} items share ONE value", name, f"{grown:.0f} B",
+                 f"{SHARED_BY:,} rows", "linear: 1 row per item", "MISP: 49,995,000 pair "
+                 "rows for that value"))
     return rows
 
 
@@ -225,12 +300,14 @@ def main() -> None:
     parser.add_argument("--backends", default="sqlite,postgresql")
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--pg-url", default="postgresql://postgres@127.0.0.1:5432/postgres")
+    parser.add_argument("--keep", type=Path, default=None, metavar="DIR",
+                        help="keep the databases in DIR and reuse them on the next run")
     args = parser.parse_args()
-    rows: list[tuple[str, ...]] = []
+    rows: list[Row] = []
     for name in args.backends.split(","):
-        rows += run(name, args.count, args.runs, args.pg_url)
+        rows += run(name, args.count, args.runs, args.pg_url, args.keep)
     if args.pg_count:
-        rows += run("postgresql", args.pg_count, args.runs, args.pg_url)
+        rows += run("postgresql", args.pg_count, args.runs, args.pg_url, args.keep)
     head = ("operation", "backend", "ours", "rate / p99", "limit / note", "peer figure")
     widths = [max(len(r[i]) for r in [head, *rows]) for i in range(len(head))]
     for row in [head, tuple("-" * w for w in widths), *rows]:

@@ -20,8 +20,10 @@ from rcsc.accounts.auth import system
 from rcsc.config import Settings, load_settings
 from rcsc.core import secrets
 from rcsc.core.clock import FrozenClock
+from rcsc.intel import warninglists
 from rcsc.storage import Database, migrate
 from rcsc.storage.tables import Base
+from tests.processes import TEST_CACHE
 
 PG_URL = os.environ.get("RCSC_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
@@ -30,6 +32,9 @@ PASSWORD = "correct horse battery staple"
 
 # Real argon2id, cheapest parameters: the suite creates hundreds of users.
 secrets.use_cheapest_hashing()
+# The warninglist index: built once for every test process and server of the run, not once
+# per process (tests/intel/test_warninglist_cache.py tests the cache itself).
+warninglists.use_cache(TEST_CACHE)
 
 
 def _pg_reachable() -> str | None:

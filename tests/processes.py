@@ -11,6 +11,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -19,6 +20,9 @@ from pathlib import Path
 import httpx
 
 REPO = Path(__file__).resolve().parents[1]
+# One cache folder for every server and CLI process of the test run (and later runs): the
+# warninglist index is built once, not once per process (intel/warninglists.py).
+TEST_CACHE = Path(tempfile.gettempdir()) / f"rcsc-test-cache-{os.getuid()}"
 RCSC = (sys.executable, "-m", "rcsc")
 # Variables of the developer's shell (or an outer `make`) that would change what we test.
 _DROPPED = ("FORCE_COLOR", "MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES")
@@ -29,6 +33,7 @@ def child_env(**rcsc: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items()
            if not k.startswith("RCSC_") and k not in _DROPPED}
     env.update({f"RCSC_{key.upper()}": value for key, value in rcsc.items()})
+    env.setdefault("RCSC_CACHE_DIR", str(TEST_CACHE))
     env["PYTHONUNBUFFERED"] = "1"
     return env
 

@@ -27,6 +27,8 @@ class Settings(BaseSettings):
 
     env: Literal["development", "production"] = "development"
     data_dir: Path = Path("var")
+    # rebuildable caches (the indexed MISP warninglists); default: <data_dir>/cache
+    cache_dir: Path | None = None
     database_url: str | None = None
     secret_key: str | None = Field(default=None, repr=False)
     public_base_url: str = "http://127.0.0.1:8000"
@@ -116,6 +118,10 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'rcsc.sqlite3').resolve()}"
+
+    @property
+    def effective_cache_dir(self) -> Path:
+        return self.cache_dir or self.data_dir / "cache"
 
     @property
     def effective_secret_key(self) -> str:

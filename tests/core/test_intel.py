@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import ipaddress
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from rcsc.core.intel import IndexedValue, detect, ip_range, value_key
 from rcsc.core.observables import ObservableType as T
+from rcsc.core.observables import normalise
+from rcsc.errors import ValidationFailed
 
 
 @pytest.mark.parametrize(("text", "kind", "value"), [
@@ -44,3 +50,56 @@ def test_spans_compare_in_numeric_order() -> None:
     assert ip_range(T.DOMAIN, "x.example") is None
     assert not IndexedValue(T.IPV4, "10.0.0.1").is_range
     assert IndexedValue(T.IPV4, "10.0.0.0/8").is_range
+
+
+# What the fast paths of the type guess, the address normaliser, the span and refang skip
+# to: the general parsers, as oracles. Text drawn from address-like and defanged alphabets.
+_ADDRESSY = st.one_of(
+    st.ip_addresses().map(str),
+    st.tuples(st.ip_addresses(v=4), st.integers(0, 32)).map(lambda t: f"{t[0]}/{t[1]}"),
+    st.tuples(st.ip_addresses(v=6), st.integers(0, 128)).map(lambda t: f"{t[0]}/{t[1]}"),
+    st.text(alphabet="0123456789abcdefABCDEF.:/%xyz-[]() ", max_size=24),
+    st.ip_addresses(v=4).map(lambda a: f" {str(a).replace('.', '[.]')} "),
+    st.sampled_from(["fe80::1%eth0", "10.0.0.0/255.0.0.0", "010.1.2.3", "1", "::ffff:1.2.3.4",
+                     "hxxp://a[.]b", "FXP://x", "Hxxps://y(.)z", "a{.}b", "ops[at]x.lt"]),
+)
+
+
+def _network_guess(text: str) -> T | None:
+    try:
+        network = ipaddress.ip_network(text, strict=False)
+    except ValueError:
+        return None
+    return T.IPV4 if network.version == 4 else T.IPV6
+
+
+@settings(max_examples=3000, deadline=None)
+@given(_ADDRESSY)
+def test_the_address_fast_paths_agree_with_the_network_parser(text: str) -> None:
+    from rcsc.core.intel import _guess
+    from rcsc.core.observables import _REFANG, refang
+
+    slow = text.strip()
+    for pattern, replacement in _REFANG:
+        slow = pattern.sub(replacement, slow)
+    assert refang(text) == slow
+    guessed = _guess(text)
+    if guessed in (T.IPV4, T.IPV6) or _network_guess(text) is not None:
+        assert guessed == _network_guess(text)
+    for kind in (T.IPV4, T.IPV6):
+        try:
+            strict = ipaddress.ip_network(slow, strict=True)  # normalise refangs first
+        except ValueError:
+            strict = None
+        try:
+            made: str | None = normalise(kind, text)
+        except ValidationFailed:
+            made = None
+        if strict is None or strict.version != (4 if kind is T.IPV4 else 6):
+            assert made is None
+        else:
+            assert made == (str(strict.network_address) if strict.num_addresses == 1
+                            else strict.with_prefixlen)
+            loose = ipaddress.ip_network(made, strict=False)
+            assert ip_range(kind, made) == (loose.network_address.packed,
+                                            loose.broadcast_address.packed)

@@ -29,7 +29,7 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from rcsc.accounts import tokens, users
+from rcsc.accounts import organisations, tokens, users
 from rcsc.accounts.auth import system
 from rcsc.core.identity import Role, scopes_allowed
 from rcsc.core.tlp import Tlp
@@ -93,11 +93,16 @@ def _prepare(node: Node, own: uuid.UUID, partners: list[uuid.UUID]) -> None:
     """`rcsc init`, the three organisations by their ids, a local analyst, and a peer
     account for each organisation whose node talks to this one."""
     node.cli("init")
-    for org_id, (name, country) in ORGS.items():
-        node.cli("org", "add", name, "--country", country, "--kind", "national-csirt",
-                 "--id", str(org_id))
     db = Database(node.url)
     try:
+        for org_id, (name, country) in ORGS.items():
+            if node.name == "lt":  # `rcsc org add --id` itself; the other nodes in-process
+                node.cli("org", "add", name, "--country", country, "--kind", "national-csirt",
+                         "--id", str(org_id))
+                continue
+            with db.transaction() as uow:
+                organisations.create(uow, system("test"), name=name, country=country,
+                                     kind="national-csirt", org_id=org_id)
         node.analyst = _user(db, f"analyst@{node.name}.example", own, Role.ANALYST)
         for org_id in partners:
             email = f"node-{ORGS[org_id][1].lower()}@{node.name}.example"

@@ -12,6 +12,7 @@ import pytest
 
 from rcsc.accounts.auth import principal_for
 from rcsc.core.identity import ActorType, Principal
+from rcsc.core.intel import detect
 from rcsc.errors import PermissionDenied
 from rcsc.incidents import observables, service
 from rcsc.intel import correlate, index
@@ -119,6 +120,35 @@ def test_over_correlating_values_are_named_not_expanded(db: Database, world: Wor
         found = correlate.for_incident(uow, _who(uow, world.analyst.id), first, limit=2)
     assert [v.value for v in found.over_correlating] == ["5.188.11.200"]
     assert _refs(found) == {str(other)}
+
+
+def test_spread_with_a_limit_puts_each_value_on_the_same_side_of_it(db: Database,
+                                                                   world: World) -> None:
+    """`spread(keys, limit)` counts postings first and items only above the limit: each
+    value lands on the same side of the limit as its exact item count, and above it the
+    count is exact (an incident publishes the address in more than one object)."""
+    hot, cool = ("ipv4", "5.188.11.201"), ("domain", "rare2.example")
+    _file(db, world.analyst.id, "green", hot, cool)
+    for _ in range(3):
+        _file(db, world.ua_analyst.id, "green", hot)
+    _file(db, world.ua_analyst.id, "amber", cool)
+    index.catch_up(db)
+    keys = [v.key for v in (detect(hot[1]), detect(cool[1]), detect("absent.example"))
+            if v is not None]
+    with db.transaction(readonly=True) as uow:
+        exact = uow.intel.spread(keys)
+        assert exact.get(keys[0]) == 4 and exact.get(keys[1]) == 2 and keys[2] not in exact
+        assert uow.intel.spread(keys, 0) == exact  # every key above the limit: all exact
+        postings = uow.intel.spread(keys, 1_000)  # none above: the posting counts
+        assert postings[keys[0]] > exact[keys[0]]  # more postings than items: exercised
+        for limit in range(8):
+            bounded = uow.intel.spread(keys, limit)
+            for key in keys:
+                assert (bounded.get(key, 0) > limit) == (exact.get(key, 0) > limit)
+                if exact.get(key, 0) > limit:
+                    assert bounded[key] == exact[key]
+                else:
+                    assert bounded.get(key, 0) >= exact.get(key, 0)
 
 
 def test_indexing_twice_adds_nothing_and_deleted_objects_leave_the_index(

@@ -19,6 +19,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.processes import TEST_CACHE
+
 pytestmark = pytest.mark.browser
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -49,7 +51,8 @@ def _node_env(data_dir: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("RCSC_")}
     env.update(RCSC_DATA_DIR=str(data_dir),
                RCSC_DATABASE_URL=f"sqlite:///{data_dir / 'rcsc.sqlite3'}",
-               RCSC_LOG_LEVEL="WARNING", PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD="1")
+               RCSC_LOG_LEVEL="WARNING", PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD="1",
+               RCSC_CACHE_DIR=str(TEST_CACHE))
     return env
 
 

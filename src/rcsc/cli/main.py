@@ -26,6 +26,7 @@ from rcsc.config import Settings, load_settings
 from rcsc.errors import DatabaseBehind, NotFound, RcscError, ValidationFailed
 from rcsc.exchange import collections
 from rcsc.incidents import attachments
+from rcsc.intel import warninglists
 from rcsc.storage import Database
 from rcsc.storage import migrate as migrations
 from rcsc.storage.blobs import BLOB_DIR, BlobStore
@@ -58,6 +59,7 @@ CREDENTIALS_FILE = "credentials.txt"
 def _settings() -> Settings:
     settings = load_settings()
     logs.configure(settings.log_format, settings.log_level)
+    warninglists.use_cache(settings.effective_cache_dir)
     return settings
 
 

@@ -150,7 +150,7 @@ def _quiet(ctx: _Context, values: list[IndexedValue], rules: AlertRules) -> set[
     """The values that raise no alert: benign or over-correlating."""
     if not values:
         return set()
-    spread = ctx.uow.intel.spread([v.key for v in values])
+    spread = ctx.uow.intel.spread([v.key for v in values], rules.correlation_limit)
     hot = {v for v in values if spread.get(v.key, 0) > rules.correlation_limit}
     return hot | set(ctx.verdicts.of(values))
 

@@ -104,7 +104,7 @@ def _correlate(uow: UnitOfWork, actor: Principal, values: list[IndexedValue],
                exclude: set[str], limit: int, *, expand_benign: bool = False) -> Correlation:
     verdicts = benign.load(uow)
     flagged = verdicts.of(values)
-    spread = uow.intel.spread([v.key for v in values])
+    spread = uow.intel.spread([v.key for v in values], limit)
     hot = [v for v in values if spread.get(v.key, 0) > limit]
     skip = set(hot) if expand_benign else set(hot) | set(flagged)
     cool = [v for v in values if v not in skip]
@@ -202,13 +202,24 @@ def _reports(uow: UnitOfWork, actor: Principal, found: Correlation) -> list[Valu
         by_value.setdefault(match.asked, []).append(match)
     seen = sightings.visible(uow, actor, values=found.values,
                              stix_ids=sorted({m.obj.stix_id for m in found.matches}))
+    # each sighting by its value and by its object: a value's own ones are looked up, not
+    # searched for among all (a 1,000-value lookup compared every pair)
+    by_key: dict[IndexedValue | str, list[int]] = {}
+    for n, one in enumerate(seen):
+        for ref in (one.value, one.stix_id):
+            if ref is not None:
+                by_key.setdefault(ref, []).append(n)
     hot = set(found.over_correlating)
     none = sightings.summarise([])
     reports = []
     for value in found.values:
         mine = by_value.get(value, [])
-        ids = {m.obj.stix_id for m in mine}
-        own = [s for s in seen if s.value == value or (s.stix_id in ids)] if seen else []
+        if not mine and value not in by_key:  # nothing visible carries or saw it
+            reports.append(ValueReport(value, found.benign.get(value, []), value in hot,
+                                       0, none, None, None))
+            continue
+        refs: list[IndexedValue | str] = [value, *{m.obj.stix_id for m in mine}]
+        own = [seen[n] for n in sorted({n for ref in refs for n in by_key.get(ref, [])})]
         summary = sightings.summarise(own) if own else none
         times = [m.obj.date_added for m in mine]
         times += [t for t in (summary.first_seen, summary.last_seen) if t is not None]

@@ -15,11 +15,19 @@ the oracle.
 
 from __future__ import annotations
 
+import hashlib
 import ipaddress
+import logging
+import os
+import pickle
+import sys
+import tempfile
 import threading
 from bisect import bisect_right
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -146,7 +154,9 @@ _ADDRESS_CHARS = frozenset("0123456789abcdefABCDEF:.")
 
 
 def _address(value: str) -> tuple[int, int] | None:
-    if not value or not _ADDRESS_CHARS.issuperset(value):  # a domain: no parse, no raise
+    # a domain, or a hash (hex, but no dot or colon): no parse, no raise
+    if not value or not _ADDRESS_CHARS.issuperset(value) or \
+            ("." not in value and ":" not in value):
         return None
     try:
         parsed = ipaddress.ip_address(value)
@@ -166,6 +176,40 @@ def _substring_hit(entry: _List, value: str) -> bool:
         if bucket and any(value.startswith(e, i) for e in bucket):
             return True
     return False
+
+
+@dataclass
+class _Grams:
+    """The `substring` entries of every list applying to one type, by their first `n`
+    characters (n: the shortest entry): the value's n-grams are looked up once for all the
+    lists, and only the entries behind a gram found are searched for (walking each list
+    position by position took most of a domain's verdict)."""
+
+    n: int
+    by_gram: dict[str, list[tuple[str, int, bool]]]  # gram -> (entry, list, address-like)
+    always: set[int]  # lists with an empty entry: inside every value
+    always_address: set[int]
+
+    @classmethod
+    def of(cls, lists: list[tuple[int, _List]]) -> _Grams:
+        entries = [(entry, list_id, e.address_like) for list_id, e in lists
+                   for bucket in e.by_prefix.values() for entry in bucket]
+        n = min((len(entry) for entry, _, _ in entries), default=1)
+        made = cls(n, {}, {i for i, e in lists if e.empty},
+                   {i for i, e in lists if e.empty and e.address_like})
+        for entry, list_id, address_like in entries:
+            made.by_gram.setdefault(entry[:n], []).append((entry, list_id, address_like))
+        return made
+
+    def inside(self, value: str, address: bool) -> set[int]:
+        """The lists with an entry inside the value (an address: address-like lists only)."""
+        found = set(self.always_address if address else self.always)
+        n, by_gram = self.n, self.by_gram
+        grams = {value[i:i + n] for i in range(len(value) - n + 1)}
+        for gram in filter(by_gram.__contains__, grams):  # (keys() & grams copies the keys)
+            found.update(list_id for entry, list_id, address_like in by_gram[gram]
+                         if (address_like or not address) and entry in value)
+        return found
 
 
 class Warninglists:
@@ -191,6 +235,8 @@ class Warninglists:
         self._substring_by_kind = {kind: [e for e in self._lists
                                           if e.kind == "substring" and kind in e.kinds]
                                    for kind in MISP_TYPES}
+        self._grams = {kind: _Grams.of([(self._lists.index(e), e) for e in lists])
+                       for kind, lists in self._substring_by_kind.items() if lists}
 
     def _add_list(self, raw: Mapping[str, Any], spans: dict[int, list[tuple[int, int, int]]]
                   ) -> None:
@@ -246,10 +292,12 @@ class Warninglists:
         kind = value.kind
         if kind not in self._kinds:  # hashes, CVEs …: no list names them (saves the probe)
             return []
-        hits = [self._lists[i] for i in self._candidates(value.value)]
-        address = _ADDRESS_CHARS.issuperset(value.value)  # no letter past f: skip most lists
-        hits += [e for e in self._substring_by_kind.get(kind, ())
-                 if (e.address_like or not address) and _substring_hit(e, value.value)]
+        found = self._candidates(value.value)
+        grams = self._grams.get(kind)
+        if grams is not None:
+            # no letter past f: only the lists with address-like entries can be inside it
+            found |= grams.inside(value.value, _ADDRESS_CHARS.issuperset(value.value))
+        hits = [self._lists[i] for i in found]
         return sorted(e.name for e in hits if kind in e.kinds and e.name not in skip)
 
     def verdicts(self, values: Iterable[IndexedValue],
@@ -264,7 +312,18 @@ class Warninglists:
 
 
 _shipped: Warninglists | None = None
+_cache_dir: Path | None = None
 _lock = threading.Lock()
+log = logging.getLogger(__name__)
+
+
+def use_cache(folder: Path | None) -> None:
+    """Keep the built index in this folder (the node's own cache: `rcsc serve` and every
+    CLI command set it from the settings), so that the next process loads it in a fraction
+    of the build time instead of indexing every list again."""
+    global _cache_dir
+    with _lock:
+        _cache_dir = folder
 
 
 def shipped_lists() -> list[dict[str, Any]]:
@@ -274,10 +333,59 @@ def shipped_lists() -> list[dict[str, Any]]:
     return [wl.warninglist for wl in WarningLists(slow_search=False).values()]
 
 
+def cache_key() -> str:
+    """What the cached index depends on: the package's lists (its version), this module's
+    code and the Python version (the pickle's classes and protocol). Any change: a new
+    file, built afresh."""
+    digest = hashlib.sha256()
+    digest.update(metadata.version("pymispwarninglists").encode())
+    digest.update(Path(__file__).read_bytes())
+    digest.update(sys.version.encode())
+    return digest.hexdigest()[:20]
+
+
+def _build() -> Warninglists:
+    return Warninglists(shipped_lists())
+
+
+def cached(folder: Path, build: Callable[[], Warninglists] = _build) -> Warninglists:
+    """The index kept in `folder` if it is there and whole, else `build()` stored there."""
+    path = folder / f"warninglists-{cache_key()}.pickle"
+    try:
+        # The file is the node's own (its data or cache directory, which also holds its
+        # database and secret key): whoever can write it already owns the node.
+        loaded = pickle.loads(path.read_bytes())  # noqa: S301 - see above
+    except FileNotFoundError:
+        loaded = None
+    except Exception:  # a damaged or foreign file: rebuilt below, never trusted
+        log.warning("warninglist cache %s unreadable; rebuilding it", path, exc_info=True)
+        loaded = None
+    if isinstance(loaded, Warninglists):
+        return loaded
+    built = build()
+    _store(built, path)
+    return built
+
+
+def _store(built: Warninglists, path: Path) -> None:
+    tmp: str | None = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".warninglists-", suffix=".tmp")
+        with os.fdopen(fd, "wb") as out:
+            pickle.dump(built, out, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)  # atomic: a concurrent reader sees no file or a whole one
+    except OSError:
+        log.warning("warninglist cache %s not written", path, exc_info=True)
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
+
+
 def shipped() -> Warninglists:
-    """Every shipped list, indexed once per process (about a second, on first use)."""
+    """Every shipped list, indexed once per process: loaded from the cache folder if one is
+    set and holds it (about a second), else built (several seconds) and stored there."""
     global _shipped
     with _lock:
         if _shipped is None:
-            _shipped = Warninglists(shipped_lists())
+            _shipped = _build() if _cache_dir is None else cached(_cache_dir)
         return _shipped

@@ -436,7 +436,11 @@ class IntelPostingRow(Base):
         Index("ix_intel_postings_value_key_object_pk", "value_key", "object_pk"),
         Index("ix_intel_postings_object_pk", "object_pk"),
         Index("ix_intel_postings_kind_ip_lo", "kind", "ip_lo"),
-        Index("ix_intel_postings_kind_is_range", "kind", "is_range"),
+        # Ranges only (migration 0012): finding the ranges around an address reads the few
+        # ranges, never the many single addresses (a (kind, is_range) index left SQLite
+        # walking every IPv4 posting below the highest address asked).
+        Index("ix_intel_postings_ranges", "kind", "ip_lo", "ip_hi",
+              sqlite_where=text("is_range = 1"), postgresql_where=text("is_range")),
     )
 
 

@@ -75,6 +75,7 @@ def create_app(
         # The warninglists index (seconds of pure Python, tens of MB) is built before the
         # first request: built later, by whichever request or indexer round first needs it,
         # it held the interpreter for seconds while requests waited.
+        warninglists.use_cache(settings.effective_cache_dir)
         warninglists.shipped()
         # Everything loaded so far (the app, its libraries, the warninglists) lives as long as
         # the process: out of the collector's sight, a bulk request's many young objects no
