@@ -103,3 +103,40 @@ def test_the_address_fast_paths_agree_with_the_network_parser(text: str) -> None
             loose = ipaddress.ip_network(made, strict=False)
             assert ip_range(kind, made) == (loose.network_address.packed,
                                             loose.broadcast_address.packed)
+
+
+def _slow_detect(text: str) -> IndexedValue | None:
+    """What detect did before its fused fast path: refang, guess, normalise."""
+    from rcsc.core.intel import _guess
+    from rcsc.core.observables import refang
+
+    cleaned = refang(text)
+    kind = _guess(cleaned)
+    if kind is None:
+        return None
+    try:
+        return IndexedValue(kind, normalise(kind, cleaned))
+    except ValidationFailed:
+        return None
+
+
+_NAMEY = st.one_of(
+    _ADDRESSY,
+    st.text(alphabet="abcxyzXYZ0159.-:[]@/ ", max_size=24),
+    st.lists(st.text(alphabet="aZ09-", min_size=1, max_size=6), min_size=1, max_size=4)
+    .map(".".join),
+    st.sampled_from(["1.2.3", "1.2.3.4.", "dead.beef", "256.1.1.1", "1.2.3.04", "Host1.Ex.",
+                     "CVE-2024-1234", "AS15169", "::", "1::", "a.b c", "٣.1.1.1"]),
+)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(_NAMEY)
+def test_detect_fast_path_agrees_with_guess_and_normalise(text: str) -> None:
+    """The fused path (a dotted quad, an address, a plain domain recognised at once) gives
+    exactly the value, and for addresses the span, that the general path gives."""
+    fast, slow = detect(text), _slow_detect(text)
+    assert fast == slow
+    if fast is not None:
+        assert fast.span == ip_range(fast.kind, fast.value)
+        assert fast.key == value_key(fast.kind, fast.value)

@@ -71,6 +71,8 @@ NOTIFICATION_AFTER = timedelta(hours=72)  # Art. 23(4)(b): within 72 hours of aw
 def add_month(moment: datetime) -> datetime:
     """One calendar month later, clamped to the month's last day (31 Jan → 28/29 Feb)."""
     year, month = (moment.year + 1, 1) if moment.month == 12 else (moment.year, moment.month + 1)
+    if moment.day <= 28:  # every month has the day: no calendar lookup (dashboards call this
+        return moment.replace(year=year, month=month)  # for every incident of a period)
     day = min(moment.day, calendar.monthrange(year, month)[1])
     return moment.replace(year=year, month=month, day=day)
 

@@ -51,9 +51,10 @@ MAX_VALUE_LENGTH = 2048
 
 def refang(value: str) -> str:
     text = value.strip()
-    # Each pattern needs a leading h/f or a bracket: without them, none can match (most
+    # Each pattern needs a leading hxxp/fxp or a bracket: without them, none can match (most
     # values asked or indexed are not defanged; skipping six regex passes halves detect).
-    if text[:1] not in "hHfF" and "[" not in text and "(" not in text and "{" not in text:
+    if "[" not in text and "(" not in text and "{" not in text and \
+            not text[:4].lower().startswith(("hxxp", "fxp")):
         return text
     for pattern, replacement in _REFANG:
         text = pattern.sub(replacement, text)
@@ -92,10 +93,18 @@ _PLAIN_LABEL = r"(?!..--)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
 _PLAIN_DOMAIN = re.compile(rf"^{_PLAIN_LABEL}(?:\.{_PLAIN_LABEL})+$")
 
 
-def _domain(value: str, field: str) -> str:
+def plain_domain(value: str) -> str | None:
+    """The normal form of a name the IDNA codec would leave as it is but for case (see
+    above), without the codec; None for any other text."""
     text = value.strip().rstrip(".").lower()
-    if len(text) <= 253 and _PLAIN_DOMAIN.match(text):
-        return text
+    return text if len(text) <= 253 and _PLAIN_DOMAIN.match(text) else None
+
+
+def _domain(value: str, field: str) -> str:
+    plain = plain_domain(value)
+    if plain is not None:
+        return plain
+    text = value.strip().rstrip(".").lower()
     try:
         ascii_form = idna.encode(text, uts46=True).decode("ascii")
     except idna.IDNAError as exc:

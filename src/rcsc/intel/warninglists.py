@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from rcsc.core.intel import IndexedValue
+from rcsc.core.intel import IP_KINDS, IndexedValue
 from rcsc.core.observables import ObservableType as T
 
 # The MISP attribute types each of our value types stands for (misp-objects' type names).
@@ -146,8 +146,12 @@ def _host_of(value: str) -> str:
 
 def _parents(host: str) -> tuple[str, ...]:
     """Every parent domain of the host: for a.b.c, b.c and c."""
-    labels = host.split(".")
-    return tuple(".".join(labels[i:]) for i in range(1, len(labels)))
+    found = []
+    at = host.find(".")
+    while at >= 0:
+        found.append(host[at + 1:])
+        at = host.find(".", at + 1)
+    return tuple(found)
 
 
 _ADDRESS_CHARS = frozenset("0123456789abcdefABCDEF:.")
@@ -163,6 +167,20 @@ def _address(value: str) -> tuple[int, int] | None:
     except ValueError:
         return None
     return parsed.version, int(parsed)
+
+
+def _address_of(value: IndexedValue) -> tuple[int, int] | None:
+    """`_address` of the value's text, from the span its type guess already worked out
+    for a single address (parsing the text again cost most of an address's verdict)."""
+    text = value.value
+    if value.kind in IP_KINDS and "/" not in text and "%" not in text:
+        try:
+            span = value.span
+        except ValueError:  # built by hand with no address in it: no list's address
+            span = None
+        if span is not None:
+            return (4 if len(span[0]) == 4 else 6), int.from_bytes(span[0], "big")
+    return _address(text)
 
 
 def _substring_hit(entry: _List, value: str) -> bool:
@@ -186,29 +204,26 @@ class _Grams:
     position by position took most of a domain's verdict)."""
 
     n: int
-    by_gram: dict[str, list[tuple[str, int, bool]]]  # gram -> (entry, list, address-like)
+    by_gram: dict[str, list[tuple[str, int]]]  # gram -> (entry, list)
     always: set[int]  # lists with an empty entry: inside every value
-    always_address: set[int]
 
     @classmethod
     def of(cls, lists: list[tuple[int, _List]]) -> _Grams:
-        entries = [(entry, list_id, e.address_like) for list_id, e in lists
+        entries = [(entry, list_id) for list_id, e in lists
                    for bucket in e.by_prefix.values() for entry in bucket]
-        n = min((len(entry) for entry, _, _ in entries), default=1)
-        made = cls(n, {}, {i for i, e in lists if e.empty},
-                   {i for i, e in lists if e.empty and e.address_like})
-        for entry, list_id, address_like in entries:
-            made.by_gram.setdefault(entry[:n], []).append((entry, list_id, address_like))
+        n = min((len(entry) for entry, _ in entries), default=1)
+        made = cls(n, {}, {i for i, e in lists if e.empty})
+        for entry, list_id in entries:
+            made.by_gram.setdefault(entry[:n], []).append((entry, list_id))
         return made
 
-    def inside(self, value: str, address: bool) -> set[int]:
-        """The lists with an entry inside the value (an address: address-like lists only)."""
-        found = set(self.always_address if address else self.always)
+    def inside(self, value: str) -> set[int]:
+        """The lists with an entry inside the value."""
+        found = set(self.always)
         n, by_gram = self.n, self.by_gram
         grams = {value[i:i + n] for i in range(len(value) - n + 1)}
         for gram in filter(by_gram.__contains__, grams):  # (keys() & grams copies the keys)
-            found.update(list_id for entry, list_id, address_like in by_gram[gram]
-                         if (address_like or not address) and entry in value)
+            found.update(list_id for entry, list_id in by_gram[gram] if entry in value)
         return found
 
 
@@ -235,8 +250,13 @@ class Warninglists:
         self._substring_by_kind = {kind: [e for e in self._lists
                                           if e.kind == "substring" and kind in e.kinds]
                                    for kind in MISP_TYPES}
-        self._grams = {kind: _Grams.of([(self._lists.index(e), e) for e in lists])
-                       for kind, lists in self._substring_by_kind.items() if lists}
+        # by (type, whether the value is address-like: no letter past f): such a value can
+        # hold an entry only of the lists with address-like entries (none shorter than an
+        # IPv4 address, so a dotted quad has no gram to look up at all)
+        self._grams = {(kind, address): _Grams.of([(self._lists.index(e), e) for e in lists
+                                                   if e.address_like or not address])
+                       for kind, lists in self._substring_by_kind.items() if lists
+                       for address in (False, True)}
 
     def _add_list(self, raw: Mapping[str, Any], spans: dict[int, list[tuple[int, int, int]]]
                   ) -> None:
@@ -270,19 +290,20 @@ class Warninglists:
     def __len__(self) -> int:
         return len(self._lists)
 
-    def _candidates(self, value: str) -> set[int]:
+    def _candidates(self, value: str, address: tuple[int, int] | None) -> set[int]:
         """The lists that would flag the value if they applied to its type."""
         host = _host_of(value)
-        found = set(_ids(self._exact.get(value)))
-        found.update(_ids(self._host_self.get(host)))
-        for parent in _parents(host):
-            found.update(_ids(self._host_parent.get(parent)))
-        address = _address(value)
+        hits = [self._exact.get(value), self._host_self.get(host)]
+        hits += map(self._host_parent.get, _parents(host))
+        found: set[int] = set()
         if address is None:
-            found.update(_ids(self._cidr_exact.get(value)))
+            hits.append(self._cidr_exact.get(value))
         else:
             version, number = address
             found.update((self._v4 if version == 4 else self._v6).lists_at(number))
+        for hit in hits:  # most are None; one list id is an int, several a tuple
+            if hit is not None:
+                found.update(_ids(hit))
         return found
 
     def names_for(self, value: IndexedValue,
@@ -292,11 +313,10 @@ class Warninglists:
         kind = value.kind
         if kind not in self._kinds:  # hashes, CVEs …: no list names them (saves the probe)
             return []
-        found = self._candidates(value.value)
-        grams = self._grams.get(kind)
+        found = self._candidates(value.value, _address_of(value))
+        grams = self._grams.get((kind, _ADDRESS_CHARS.issuperset(value.value)))
         if grams is not None:
-            # no letter past f: only the lists with address-like entries can be inside it
-            found |= grams.inside(value.value, _ADDRESS_CHARS.issuperset(value.value))
+            found |= grams.inside(value.value)
         hits = [self._lists[i] for i in found]
         return sorted(e.name for e in hits if kind in e.kinds and e.name not in skip)
 

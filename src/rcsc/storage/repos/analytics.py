@@ -14,10 +14,11 @@ docs/analytics.md: about five times less work than one filtered scan per table).
 
 from __future__ import annotations
 
-import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Protocol
+from typing import cast as cast_
 
 from sqlalchemy import (
     ColumnElement,
@@ -91,9 +92,11 @@ class HoursCount:
     count: int
 
 
-@dataclass(frozen=True)
-class Nis2Row:
-    incident_id: uuid.UUID
+class Nis2Row(Protocol):
+    """An incident's id (as text: no UUID built per row), its time of becoming aware, and
+    one submitted report (or none)."""
+
+    incident_id: str
     aware_at: datetime
     milestone: str | None
     submitted_at: datetime | None
@@ -203,16 +206,17 @@ class AnalyticsRepo:
             result[measure].append(HoursCount(severity, max(0, int(h)), int(n)))
         return result
 
-    def nis2(self, viewer: Viewer | None, q: IncidentQuery) -> list[Nis2Row]:
+    def nis2(self, viewer: Viewer | None, q: IncidentQuery) -> Sequence[Nis2Row]:
         """The visible incidents with a time of becoming aware and their submitted reports
         (one row per submission, or one with none)."""
         sub = self._incidents(viewer, q)
         m = IncidentMilestoneRow
         rows = self.s.execute(
-            select(sub.c.id, sub.c.aware_at, m.milestone, m.submitted_at)
+            select(cast(sub.c.id, String).label("incident_id"), sub.c.aware_at,
+                   m.milestone, m.submitted_at)
             .select_from(sub.outerjoin(m, m.incident_id == sub.c.id))
-            .where(sub.c.aware_at.is_not(None)))
-        return [Nis2Row(i, a, ms, at) for i, a, ms, at in rows]
+            .where(sub.c.aware_at.is_not(None))).all()
+        return cast_(Sequence[Nis2Row], rows)
 
     # --- the correlation index ------------------------------------------------------------
 

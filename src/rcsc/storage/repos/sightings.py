@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 
 from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
@@ -22,6 +23,7 @@ RECIPIENTS = Recipients(R.sighting_id, R.kind, R.ref_id)
 IN_CHUNK = 2000
 
 
+@lru_cache(maxsize=256)  # built once per viewer, as `repos.intel._seen` (see there)
 def sighting_visible(viewer: Viewer | None) -> ColumnElement[bool]:
     return visible_clause(viewer, tlp=S.tlp, owner=S.owner_org_id, author=S.author_id,
                           item_id=S.id, recipients=RECIPIENTS)
