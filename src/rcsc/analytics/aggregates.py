@@ -28,13 +28,7 @@ from functools import cached_property
 from rcsc.analytics.days import Days, midnight
 from rcsc.analytics.suppress import hidden_cells, shown
 from rcsc.core.identity import Principal
-from rcsc.core.incidents import (
-    EARLY_WARNING_AFTER,
-    NOTIFICATION_AFTER,
-    Deadline,
-    Milestone,
-    add_month,
-)
+from rcsc.core.incidents import Deadline, Milestone, due_times
 from rcsc.core.permissions import Action, require
 from rcsc.errors import ValidationFailed
 from rcsc.incidents.service import viewer_for
@@ -278,8 +272,8 @@ class Nis2Facts:
     overdue: list[tuple[uuid.UUID, Deadline]]
 
 
-_EARLY, _NOTIFIED, _FINAL = (m.value for m in (Milestone.EARLY_WARNING, Milestone.NOTIFICATION,
-                                               Milestone.FINAL_REPORT))
+_MILESTONES = tuple(m.value for m in Milestone)  # the order of `due_times`
+_NOTIFIED = Milestone.NOTIFICATION.value
 
 
 def nis2_facts(rows: Iterable[Nis2Row], now: datetime) -> Nis2Facts:
@@ -294,11 +288,8 @@ def nis2_facts(rows: Iterable[Nis2Row], now: datetime) -> Nis2Facts:
     counts: Counter[tuple[str, str]] = Counter()
     late: list[tuple[object, str, datetime]] = []
     for incident_id, (aware, subs) in by_incident.items():
-        notification_due = aware + NOTIFICATION_AFTER
-        notified = subs.get(_NOTIFIED)
-        for milestone, due in ((_EARLY, aware + EARLY_WARNING_AFTER),
-                               (_NOTIFIED, notification_due),
-                               (_FINAL, add_month(notified or notification_due))):
+        for milestone, due in zip(_MILESTONES, due_times(aware, subs.get(_NOTIFIED)),
+                                  strict=True):
             at = subs.get(milestone)
             if at is not None:
                 counts[(milestone, "on-time" if at <= due else "late")] += 1

@@ -96,21 +96,24 @@ class Deadline:
         return self.submitted is None and now <= self.due <= now + within
 
 
+def due_times(aware_at: datetime, notified_at: datetime | None
+              ) -> tuple[datetime, datetime, datetime]:
+    """Art. 23(4), the due times in `Milestone` order: early warning +24 h and notification
+    +72 h after becoming aware; the final report one month after the notification (as
+    submitted, else as due)."""
+    notification_due = aware_at + NOTIFICATION_AFTER
+    return (aware_at + EARLY_WARNING_AFTER, notification_due,
+            add_month(notified_at or notification_due))
+
+
 def deadlines(aware_at: datetime | None,
               submitted: dict[Milestone, Submission]) -> list[Deadline]:
-    """Art. 23(4): early warning +24 h and notification +72 h after becoming aware; the
-    final report one month after the notification (as submitted, else as due)."""
+    """Each report's deadline (`due_times`) with its submission, if any."""
     if aware_at is None:
         return []
-    notification_due = aware_at + NOTIFICATION_AFTER
     notified = submitted.get(Milestone.NOTIFICATION)
-    final_due = add_month(notified.at if notified else notification_due)
-    dues = {
-        Milestone.EARLY_WARNING: aware_at + EARLY_WARNING_AFTER,
-        Milestone.NOTIFICATION: notification_due,
-        Milestone.FINAL_REPORT: final_due,
-    }
-    return [Deadline(m, due, submitted.get(m)) for m, due in dues.items()]
+    dues = zip(Milestone, due_times(aware_at, notified.at if notified else None), strict=True)
+    return [Deadline(m, due, submitted.get(m)) for m, due in dues]
 
 
 @dataclass(frozen=True)

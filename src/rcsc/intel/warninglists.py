@@ -183,19 +183,6 @@ def _address_of(value: IndexedValue) -> tuple[int, int] | None:
     return _address(text)
 
 
-def _substring_hit(entry: _List, value: str) -> bool:
-    """Whether an entry occurs in the value: at each position, only the entries that begin
-    with the value's next `shortest` characters are tried (one dict lookup a position)."""
-    if entry.empty:
-        return True
-    n = entry.shortest
-    for i in range(len(value) - n + 1):
-        bucket = entry.by_prefix.get(value[i:i + n])
-        if bucket and any(value.startswith(e, i) for e in bucket):
-            return True
-    return False
-
-
 @dataclass
 class _Grams:
     """The `substring` entries of every list applying to one type, by their first `n`
