@@ -66,6 +66,8 @@ class Settings(BaseSettings):
     # (base delay, doubled per attempt, with jitter) until the last attempt, then `failed`
     cluster_window_days: int = Field(default=7, ge=1, le=365)
     alert_delivery_seconds: float = Field(default=5.0, ge=0, le=3600)
+    # the open alerts inbox asks the server for its unread count this often
+    alerts_poll_seconds: float = Field(default=10.0, ge=1, le=600)
     alert_max_attempts: int = Field(default=8, ge=1, le=50)
     alert_retry_base_seconds: float = Field(default=30.0, gt=0, le=86_400)
     webhook_timeout_seconds: float = Field(default=5.0, gt=0, le=60)

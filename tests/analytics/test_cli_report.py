@@ -9,9 +9,7 @@ from pathlib import Path
 import pypdfium2
 import pytest
 
-from rcsc.core.clock import FrozenClock
-from rcsc.storage import Database
-from tests.analytics.demo_support import DEMO_WEEK, load_demo
+from tests.analytics.demo_support import DEMO_WEEK, Demo
 from tests.processes import RCSC, child_env
 
 
@@ -22,10 +20,10 @@ def _run(tmp_path: Path, url: str, *args: str) -> subprocess.CompletedProcess[st
                           timeout=300)
 
 
-@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("demo_db_url", ["sqlite"], indirect=True)
 def test_the_demo_weeks_report_is_written_as_pdf_and_html(
-        tmp_path: Path, db: Database, clock: FrozenClock, db_url: str) -> None:
-    load_demo(db, clock)
+        tmp_path: Path, demo_db_url: str, demo_world: Demo) -> None:
+    db_url = demo_db_url
     done = _run(tmp_path, db_url, "--week", DEMO_WEEK)
     assert done.returncode == 0, done.stderr
     pdf = tmp_path / f"rcsc-sitrep-{DEMO_WEEK}.pdf"

@@ -13,9 +13,7 @@ import pypdfium2
 import pytest
 from fastapi.testclient import TestClient
 
-from rcsc.core.clock import FrozenClock
-from rcsc.storage import Database
-from tests.analytics.demo_support import DEMO_WEEK, Demo, load_demo
+from tests.analytics.demo_support import DEMO_WEEK, Demo
 from tests.web.page_support import assert_html, logged_in
 
 PAGE_PNG = Path("/tmp/rcsc-sitrep-page1.png")  # noqa: S108 - a fixed place to look at it
@@ -24,8 +22,9 @@ COORDINATOR = "coordinator@rcsc.example"
 
 
 @pytest.fixture
-def demo_world(db: Database, clock: FrozenClock) -> Demo:
-    return load_demo(db, clock)
+def db_url(demo_db_url: str) -> str:
+    """Every test here starts from a copy of the demo world (tests/analytics/demo_support)."""
+    return demo_db_url
 
 
 def test_dashboard_shows_server_rendered_charts_and_tested_increases(

@@ -11,18 +11,17 @@ import io
 import pytest
 from fastapi.testclient import TestClient
 
-from rcsc.core.clock import FrozenClock
 from rcsc.core.tlp import Tlp
-from rcsc.storage import Database
-from tests.analytics.demo_support import DEMO_WEEK, Demo, load_demo
+from tests.analytics.demo_support import DEMO_WEEK, Demo
 
 API = "/api/v1/analytics"
 PERIOD = {"from": "2026-06-01", "to": "2026-11-29"}
 
 
 @pytest.fixture
-def demo_world(db: Database, clock: FrozenClock) -> Demo:
-    return load_demo(db, clock)
+def db_url(demo_db_url: str) -> str:
+    """Every test here starts from a copy of the demo world (tests/analytics/demo_support)."""
+    return demo_db_url
 
 
 def _auth(token: str) -> dict[str, str]:

@@ -52,7 +52,8 @@ def _node_env(data_dir: Path) -> dict[str, str]:
     env.update(RCSC_DATA_DIR=str(data_dir),
                RCSC_DATABASE_URL=f"sqlite:///{data_dir / 'rcsc.sqlite3'}",
                RCSC_LOG_LEVEL="WARNING", PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD="1",
-               RCSC_CACHE_DIR=str(TEST_CACHE))
+               RCSC_CACHE_DIR=str(TEST_CACHE),
+               RCSC_ALERTS_POLL_SECONDS="1")  # the live inbox test need not wait 10 s
     return env
 
 

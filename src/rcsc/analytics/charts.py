@@ -12,18 +12,27 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
-
-import altair as alt
-import vl_convert
+from typing import TYPE_CHECKING, Any
 
 from rcsc.analytics.aggregates import NIS2_STATES, Aggregates, Table
+
+if TYPE_CHECKING:
+    from types import ModuleType
 
 WIDTH = 620
 HEIGHT = 220
 NIS2_COLOURS = ("#2e7d32", "#f9a825", "#c62828", "#90a4ae")  # on time, late, overdue, pending
 FONT = "DejaVu Sans, Arial, sans-serif"
 CACHED_CHARTS = 32  # SVGs of 10-100 kB each
+
+
+def _altair() -> ModuleType:
+    """altair, imported on the first chart, not when the server starts: it imports
+    jsonschema, whose format checkers (with rfc3987-syntax installed, as stix2-validator's
+    extra does in the development environment) compile dozens of grammars, seconds."""
+    import altair
+
+    return altair
 
 
 @dataclass(frozen=True)
@@ -41,6 +50,7 @@ class Labels:
 
 
 def _data(rows: list[dict[str, Any]]) -> Any:
+    alt = _altair()
     return alt.InlineData(values=rows)
 
 
@@ -60,6 +70,7 @@ def _series_rows(table: Table, top: int, zeros: bool = True) -> list[dict[str, A
 def over_time(table: Table, labels: Labels, legend: str, description: str,
               top: int = 8) -> dict[str, Any]:
     """Weekly counts, one line per value (the `top` values with most incidents)."""
+    alt = _altair()
     rows = _series_rows(table, top)
     chart = alt.Chart(_data(rows)).mark_line(point=True).encode(
         x=alt.X("week:O", title=labels.week, sort=list(table.buckets),
@@ -71,6 +82,7 @@ def over_time(table: Table, labels: Labels, legend: str, description: str,
 
 def by_class(table: Table, labels: Labels, description: str) -> dict[str, Any]:
     """Weekly counts stacked by RSIT class."""
+    alt = _altair()
     rows = _series_rows(table, len(table.keys), zeros=False)
     chart = alt.Chart(_data(rows)).mark_bar().encode(
         x=alt.X("week:O", title=labels.week, sort=list(table.buckets),
@@ -82,6 +94,7 @@ def by_class(table: Table, labels: Labels, description: str) -> dict[str, Any]:
 
 def heatmap(agg: Aggregates, labels: Labels, description: str) -> dict[str, Any]:
     """Country × sector; a suppressed cell is blank."""
+    alt = _altair()
     heat = agg.heatmap
     rows = [{"country": c, "sector": s, "n": n} for (c, s), n in heat.cells.items()
             if n is not None and n > 0]
@@ -98,6 +111,7 @@ def heatmap(agg: Aggregates, labels: Labels, description: str) -> dict[str, Any]
 def nis2(agg: Aggregates, labels: Labels, milestone_names: Mapping[str, str],
          description: str) -> dict[str, Any]:
     """Each milestone's reports by state, stacked horizontally."""
+    alt = _altair()
     names = dict(zip(NIS2_STATES, labels.states, strict=True))
     rows = [{"report": milestone_names.get(m, m), "state": names[s], "n": states[s],
              "order": NIS2_STATES.index(s)}
@@ -129,6 +143,8 @@ def to_svg(spec: dict[str, Any]) -> str:
 
 @lru_cache(maxsize=CACHED_CHARTS)
 def _render(spec: str) -> str:
+    import vl_convert
+
     svg: str = vl_convert.vegalite_to_svg(json.loads(spec))
     return svg
 

@@ -18,8 +18,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-
-from scipy.stats import beta, binomtest, false_discovery_control  # type: ignore[import-untyped]
+from types import ModuleType
 
 from rcsc.analytics.aggregates import UNKNOWN, Filters
 from rcsc.analytics.days import Days
@@ -61,6 +60,14 @@ def _ratio(share: float, t1: float, t0: float) -> float | None:
     return share / (1.0 - share) * t0 / t1
 
 
+def _stats() -> ModuleType:
+    """scipy.stats, imported on first use (about a second), not when the server starts."""
+    import scipy.stats  # type: ignore[import-untyped]
+
+    stats: ModuleType = scipy.stats
+    return stats
+
+
 def rate_test(recent: int, baseline: int, t1: float = RECENT_WEEKS,
               t0: float = BASELINE_WEEKS) -> RateTest:
     """The exact conditional test of "the recent rate is higher" (see the module)."""
@@ -68,7 +75,7 @@ def rate_test(recent: int, baseline: int, t1: float = RECENT_WEEKS,
     if n == 0:
         return RateTest(None, 0.0, None, 1.0)
     expected = t1 / (t1 + t0)
-    p_value = float(binomtest(recent, n, expected, alternative="greater").pvalue)
+    p_value = float(_stats().binomtest(recent, n, expected, alternative="greater").pvalue)
     low, high = clopper_pearson(recent, n)
     ratio = (recent / t1) / (baseline / t0) if baseline else None
     return RateTest(ratio, _ratio(low, t1, t0) or 0.0, _ratio(high, t1, t0), p_value)
@@ -78,15 +85,15 @@ def clopper_pearson(k: int, n: int, confidence: float = CONFIDENCE) -> tuple[flo
     """The exact two-sided interval of a binomial proportion, from the beta quantiles
     (what `binomtest(...).proportion_ci(method="exact")` gives, without its root search)."""
     tail = (1 - confidence) / 2
-    low = float(beta.ppf(tail, k, n - k + 1)) if k > 0 else 0.0
-    high = float(beta.ppf(1 - tail, k + 1, n - k)) if k < n else 1.0
+    low = float(_stats().beta.ppf(tail, k, n - k + 1)) if k > 0 else 0.0
+    high = float(_stats().beta.ppf(1 - tail, k + 1, n - k)) if k < n else 1.0
     return low, high
 
 
 def benjamini_hochberg(p_values: Sequence[float]) -> list[float]:
     if not p_values:
         return []
-    return [float(q) for q in false_discovery_control(list(p_values), method="bh")]
+    return [float(q) for q in _stats().false_discovery_control(list(p_values), method="bh")]
 
 
 def assess(series: Sequence[tuple[str, str, int, int]], alpha: float = ALPHA,

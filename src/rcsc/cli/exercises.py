@@ -15,7 +15,8 @@ from typing import Annotated
 
 import typer
 
-from rcsc.cli.files import AS_HELP, acting_as
+from rcsc.cli.context import acting_as
+from rcsc.cli.files import AS_HELP
 from rcsc.core.exercises import format_offset
 from rcsc.exercises import aar, clock, msel, planning, service
 from rcsc.exercises.msel_xlsx import read_xlsx, write_xlsx

@@ -16,39 +16,17 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from rcsc.accounts import users
-from rcsc.accounts.auth import principal_for
-from rcsc.cli import logs
-from rcsc.config import Settings, load_settings
-from rcsc.core.identity import ActorType, Principal
-from rcsc.errors import AuthenticationRequired, ValidationFailed
+from rcsc.cli.context import acting_as
+from rcsc.errors import ValidationFailed
 from rcsc.exchange.collections import SHARED
 from rcsc.exchange.files import export, sources
 from rcsc.exchange.files.formats import parse_format
 from rcsc.exchange.files.importer import Options
 from rcsc.exchange.files.report import FileReport, ImportReport
-from rcsc.storage import Database
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
 AS_HELP = "e-mail of the user to act as (default: RCSC_ADMIN_EMAIL)"
-
-
-def acting_as(email: str | None) -> tuple[Settings, Database, Principal]:
-    settings = load_settings()
-    logs.configure(settings.log_format, settings.log_level)
-    db = Database(settings.effective_database_url,
-                  busy_timeout_ms=settings.sqlite_busy_timeout_ms)
-    try:
-        db.check_schema()
-        with db.transaction(readonly=True) as uow:
-            user = users.by_email(uow, email or settings.admin_email)
-    except Exception:
-        db.dispose()
-        raise
-    if not user.active:
-        raise AuthenticationRequired(f"the user {user.email} is deactivated")
-    return settings, db, principal_for(user, via=ActorType.USER)
 
 
 def _progress() -> Progress:

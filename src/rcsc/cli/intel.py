@@ -9,7 +9,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from rcsc.cli.files import AS_HELP, acting_as
+from rcsc.cli.context import acting_as
+from rcsc.cli.files import AS_HELP
 from rcsc.intel import alerts, allowlists, correlate, index
 
 intel_app = typer.Typer(help="The correlation index of observable values.",

@@ -3,7 +3,6 @@ their stdout, so keep names and output stable (see README)."""
 
 from __future__ import annotations
 
-import getpass
 import signal
 import sys
 from datetime import timedelta
@@ -16,18 +15,15 @@ from rich.console import Console
 
 from rcsc import demo
 from rcsc.accounts import audit, bootstrap, organisations, tokens, users
-from rcsc.accounts.auth import system
-from rcsc.cli import files, logs
+from rcsc.cli import context, files, logs
 from rcsc.cli.exercises import exercise_app
 from rcsc.cli.intel import intel_app
 from rcsc.cli.peers import peer_app
 from rcsc.cli.report import report_app
-from rcsc.config import Settings, load_settings
+from rcsc.config import Settings
 from rcsc.errors import DatabaseBehind, NotFound, RcscError, ValidationFailed
 from rcsc.exchange import collections
 from rcsc.incidents import attachments
-from rcsc.intel import warninglists
-from rcsc.storage import Database
 from rcsc.storage import migrate as migrations
 from rcsc.storage.blobs import BLOB_DIR, BlobStore
 from rcsc.storage.repos.audit import AuditFilter
@@ -56,28 +52,6 @@ err = Console(stderr=True, soft_wrap=True)
 CREDENTIALS_FILE = "credentials.txt"
 
 
-def _settings() -> Settings:
-    settings = load_settings()
-    logs.configure(settings.log_format, settings.log_level)
-    warninglists.use_cache(settings.effective_cache_dir)
-    return settings
-
-
-def _db(settings: Settings, *, check: bool = True) -> Database:
-    db = Database(settings.effective_database_url,
-                  busy_timeout_ms=settings.sqlite_busy_timeout_ms)
-    if check:
-        db.check_schema()
-    return db
-
-
-def _actor() -> str:
-    try:
-        return f"cli:{getpass.getuser()}"
-    except (KeyError, OSError):
-        return "cli"
-
-
 def _remember_logins(settings: Settings, lines: list[str]) -> None:
     """In development, keep printed logins in the data dir (owner-only) for `make run`."""
     if settings.is_production:
@@ -91,8 +65,8 @@ def _remember_logins(settings: Settings, lines: list[str]) -> None:
 @app.command()
 def init() -> None:
     """Create or upgrade the database; create the first organisation and admin if missing."""
-    settings = _settings()
-    db = _db(settings, check=False)
+    settings = context.settings()
+    db = context.database(settings, check=False)
     migrations.upgrade(db.engine)
     with db.transaction() as uow:
         result = bootstrap.initialise(
@@ -115,7 +89,7 @@ def init() -> None:
 @db_app.command("upgrade")
 def db_upgrade(revision: str = "head") -> None:
     """Apply migrations up to REVISION (default: head)."""
-    db = _db(_settings(), check=False)
+    db = context.database(context.settings(), check=False)
     migrations.upgrade(db.engine, revision)
     out.print(f"Database at revision {migrations.current_revision(db.engine)}.")
 
@@ -123,7 +97,7 @@ def db_upgrade(revision: str = "head") -> None:
 @db_app.command("current")
 def db_current() -> None:
     """Print the schema revision and whether it is the head."""
-    db = _db(_settings(), check=False)
+    db = context.database(context.settings(), check=False)
     current, head = migrations.current_revision(db.engine), migrations.head_revision()
     print(f"current: {current or '(empty)'}  head: {head}  {'OK' if current == head else 'BEHIND'}")
     if current != head:
@@ -139,8 +113,8 @@ def serve(
     """Serve the web app, API and pages with uvicorn."""
     import uvicorn
 
-    settings = _settings()
-    db = _db(settings, check=False)
+    settings = context.settings()
+    db = context.database(settings, check=False)
     if upgrade:
         migrations.upgrade(db.engine)
     db.check_schema()
@@ -166,10 +140,10 @@ def load_demo(if_empty: Annotated[bool, typer.Option(
         "--if-empty", help="Do nothing (and succeed) when the database already holds data")] = False
 ) -> None:
     """Load the demo world (regional centre, member CERTs and defence units, users)."""
-    settings = _settings()
+    settings = context.settings()
     if settings.is_production:
         raise RcscError("refusing to load demo users with printed passwords in production")
-    db = _db(settings)
+    db = context.database(settings)
     with db.transaction() as uow:
         if if_empty and not demo.is_empty(uow):
             out.print("Database holds data already; demo not loaded.")
@@ -197,16 +171,16 @@ def org_add(name: str, country: Annotated[str, typer.Option()],
         org_id = uuid.UUID(id) if id is not None else None
     except ValueError:
         raise ValidationFailed.field("id", f"{id!r} is not a UUID") from None
-    db = _db(_settings())
+    db = context.database(context.settings())
     with db.transaction() as uow:
-        org = organisations.create(uow, system(_actor()), name=name, country=country, kind=kind,
+        org = organisations.create(uow, context.operator(), name=name, country=country, kind=kind,
                                    org_id=org_id)
     print(org.id)
 
 
 @org_app.command("list")
 def org_list() -> None:
-    db = _db(_settings())
+    db = context.database(context.settings())
     with db.transaction(readonly=True) as uow:
         for org in uow.orgs.list():
             print(f"{org.id}\t{org.country}\t{org.kind.value}\t{org.name}")
@@ -222,12 +196,12 @@ def collection_add(
     read_only: Annotated[bool, typer.Option("--read-only")] = False,
 ) -> None:
     """Add a TAXII collection; prints its id."""
-    db = _db(_settings())
+    db = context.database(context.settings())
     with db.transaction() as uow:
         named = uow.communities.get_by_name(community) if community else None
         if community and named is None:
             raise NotFound("community", repr(community))
-        made = collections.create(uow, system(_actor()), alias=alias, title=title,
+        made = collections.create(uow, context.operator(), alias=alias, title=title,
                                   description=description, default_tlp=default_tlp,
                                   community_id=named.id if named else None,
                                   writable=not read_only)
@@ -237,7 +211,7 @@ def collection_add(
 @collection_app.command("list")
 def collection_list() -> None:
     """id, alias, default level, writable or read-only, title — tab-separated."""
-    db = _db(_settings())
+    db = context.database(context.settings())
     with db.transaction() as uow:
         collections.ensure_shared(uow)
         for c in uow.stix.collections():
@@ -254,17 +228,17 @@ def user_add(
 ) -> None:
     """Add a user; with --password-stdin the password is read from standard input."""
     password = sys.stdin.readline().rstrip("\n") if password_stdin else None
-    db = _db(_settings())
+    db = context.database(context.settings())
     with db.transaction() as uow:
         owner = organisations.by_name(uow, org)
-        user = users.create(uow, system(_actor()), email=email, name=name or email.split("@")[0],
+        user = users.create(uow, context.operator(), email=email, name=name or email.split("@")[0],
                             org_id=owner.id, roles=role, password=password)
     print(user.id)
 
 
 @user_app.command("list")
 def user_list() -> None:
-    db = _db(_settings())
+    db = context.database(context.settings())
     with db.transaction(readonly=True) as uow:
         for u in uow.users.list():
             roles = ",".join(sorted(r.value for r in u.roles))
@@ -280,11 +254,11 @@ def token_create(
     name: Annotated[str, typer.Option()] = "cli",
 ) -> None:
     """Create a token; the token alone is the last line of stdout."""
-    settings = _settings()
-    db = _db(settings)
+    settings = context.settings()
+    db = context.database(settings)
     with db.transaction() as uow:
         owner = users.by_email(uow, user)
-        token, secret = tokens.create(uow, system(_actor()), user_id=owner.id, name=name,
+        token, secret = tokens.create(uow, context.operator(), user_id=owner.id, name=name,
                                       scopes=scope or ["read"],
                                       expires_days=expires_days or settings.token_default_days)
     scopes = " ".join(sorted(s.value for s in token.scopes))
@@ -297,18 +271,18 @@ def token_create(
 def token_revoke(token_id: str) -> None:
     import uuid
 
-    db = _db(_settings())
+    db = context.database(context.settings())
     with db.transaction() as uow:
-        tokens.revoke(uow, system(_actor()), uuid.UUID(token_id))
+        tokens.revoke(uow, context.operator(), uuid.UUID(token_id))
     print("revoked")
 
 
 @audit_app.command("list")
 def audit_list(limit: int = 50, action: str | None = None, actor: str | None = None) -> None:
     """The newest entries first."""
-    db = _db(_settings())
+    db = context.database(context.settings())
     with db.transaction() as uow:
-        entries = audit.query(uow, system(_actor()), AuditFilter(action=action, actor=actor),
+        entries = audit.query(uow, context.operator(), AuditFilter(action=action, actor=actor),
                               limit=limit)
     for e in entries:
         print(f"{e.id}\t{e.at.isoformat()}\t{e.actor_label}\t{e.action}\t{e.outcome.value}\t"
@@ -322,9 +296,9 @@ def audit_export(
     action: str | None = None, actor: str | None = None,
 ) -> None:
     """Export the whole (filtered) log, oldest first, to a file or stdout."""
-    db = _db(_settings())
+    db = context.database(context.settings())
     with db.transaction() as uow:
-        stream = audit.export(uow, db, system(_actor()), AuditFilter(action=action, actor=actor),
+        stream = audit.export(uow, db, context.operator(), AuditFilter(action=action, actor=actor),
                               format)
     files.write_out(stream, output)
 
@@ -339,9 +313,9 @@ def blobs_gc(
     """Remove evidence files no attachment names, and stale uploads.
 
     Prints one line a file (reason, bytes, path in the store), then the count and bytes."""
-    settings = _settings()
+    settings = context.settings()
     store = BlobStore(settings.data_dir / BLOB_DIR)
-    swept = attachments.collect_garbage(_db(settings), store, system(_actor()),
+    swept = attachments.collect_garbage(context.database(settings), store, context.operator(),
                                         grace=timedelta(minutes=grace_minutes),
                                         dry_run=dry_run)
     for x in swept:

@@ -8,13 +8,12 @@ from __future__ import annotations
 import sys
 import uuid
 from datetime import datetime
-from types import ModuleType
 from typing import Annotated
 
 import typer
 
 from rcsc.accounts import organisations
-from rcsc.accounts.auth import system
+from rcsc.cli import context
 from rcsc.core.federation import RunOutcome, SyncRun
 from rcsc.errors import NotFound, ValidationFailed
 from rcsc.exchange import peers, sync
@@ -24,14 +23,6 @@ peer_app = typer.Typer(help="Peer nodes: federation over TAXII 2.1.", no_args_is
 RUN_HEADER = ("peer", "outcome", "started", "pulled_created", "pulled_updated",
               "pulled_unchanged", "pulled_rejected", "pushed", "pushed_unchanged",
               "pushed_refused", "error")
-
-
-def _cli() -> ModuleType:
-    """`rcsc.cli.main`, for its settings, database and actor helpers (imported late: main
-    imports this module to register the commands)."""
-    from rcsc.cli import main
-
-    return main
 
 
 def _when(moment: datetime | None) -> str:
@@ -78,12 +69,11 @@ def peer_add(
                         ] = False,
 ) -> None:
     """Add a peer node; prints its id. The first sync is due at once."""
-    cli = _cli()
-    settings = cli._settings()
+    settings = context.settings()
     secret = _token(token, token_stdin, required=True)
     assert secret is not None
-    with cli._db(settings).transaction() as uow:
-        made = peers.add(uow, system(cli._actor()), settings.effective_secret_key, name=name,
+    with context.database(settings).transaction() as uow:
+        made = peers.add(uow, context.operator(), settings.effective_secret_key, name=name,
                          url=url, token=secret, org_id=_org(uow, org),
                          interval_minutes=interval, enabled=not disabled)
     print(made.id)
@@ -100,11 +90,10 @@ def peer_update(
     ] = False,
 ) -> None:
     """Change a peer's URL, token, interval or state."""
-    cli = _cli()
-    settings = cli._settings()
+    settings = context.settings()
     secret = _token(token, token_stdin, required=False)
-    with cli._db(settings).transaction() as uow:
-        peers.update(uow, system(cli._actor()), settings.effective_secret_key, name, url=url,
+    with context.database(settings).transaction() as uow:
+        peers.update(uow, context.operator(), settings.effective_secret_key, name, url=url,
                      token=secret, interval_minutes=interval, enabled=enabled,
                      reset_bookmarks=reset_bookmarks)
     print("updated")
@@ -113,18 +102,16 @@ def peer_update(
 @peer_app.command("remove")
 def peer_remove(name: str) -> None:
     """Forget a peer, its bookmarks and runs (what it sent stays)."""
-    cli = _cli()
-    with cli._db(cli._settings()).transaction() as uow:
-        peers.remove(uow, system(cli._actor()), name)
+    with context.database(context.settings()).transaction() as uow:
+        peers.remove(uow, context.operator(), name)
     print("removed")
 
 
 @peer_app.command("list")
 def peer_list() -> None:
     """name, url, organisation, enabled, last run, its outcome, next sync — tab-separated."""
-    cli = _cli()
-    with cli._db(cli._settings()).transaction(readonly=True) as uow:
-        found = peers.list_all(uow, system(cli._actor()))
+    with context.database(context.settings()).transaction(readonly=True) as uow:
+        found = peers.list_all(uow, context.operator())
     for s in found:
         last = s.last_run
         print("\t".join((s.peer.name, s.peer.url, s.org_name,
@@ -144,9 +131,8 @@ def _print_runs(found: list[SyncRun]) -> None:
 def peer_sync(name: Annotated[str | None, typer.Argument(
         help="The peer; every enabled peer when omitted")] = None) -> None:
     """Sync now, and print what each run moved. Exit status 1 when a run failed."""
-    cli = _cli()
-    settings = cli._settings()
-    done = sync.run(cli._db(settings), settings, system(cli._actor()), name)
+    settings = context.settings()
+    done = sync.run(context.database(settings), settings, context.operator(), name)
     _print_runs(done)
     if any(r.outcome is RunOutcome.FAILED for r in done):
         raise typer.Exit(1)
@@ -156,7 +142,6 @@ def peer_sync(name: Annotated[str | None, typer.Argument(
 def peer_runs(name: Annotated[str | None, typer.Argument()] = None,
               limit: Annotated[int, typer.Option(min=1, max=500)] = 20) -> None:
     """The latest sync runs, newest first."""
-    cli = _cli()
-    with cli._db(cli._settings()).transaction(readonly=True) as uow:
-        found = peers.runs(uow, system(cli._actor()), name, limit)
+    with context.database(context.settings()).transaction(readonly=True) as uow:
+        found = peers.runs(uow, context.operator(), name, limit)
     _print_runs(found)

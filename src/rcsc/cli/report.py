@@ -8,7 +8,8 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from rcsc.cli.files import AS_HELP, acting_as
+from rcsc.cli.context import acting_as
+from rcsc.cli.files import AS_HELP
 
 report_app = typer.Typer(help="Reports: the weekly situation report.", no_args_is_help=True)
 out = Console(soft_wrap=True)

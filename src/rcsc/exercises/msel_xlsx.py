@@ -12,9 +12,6 @@ import uuid
 import zipfile
 from collections.abc import Iterable
 
-from openpyxl import Workbook, load_workbook
-from openpyxl.cell.cell import TYPE_STRING
-
 from rcsc.core.exercises import Inject
 from rcsc.errors import ValidationFailed
 from rcsc.exercises.msel import COLUMNS, cells, parse_rows
@@ -25,6 +22,9 @@ SHEET = "MSEL"
 def write_xlsx(injects: Iterable[Inject], marking: str = "") -> bytes:
     """`marking` (the exercise's TLP label) goes in every printed page's header and footer,
     outside the cells, so the round trip is unchanged."""
+    from openpyxl import Workbook  # a quarter second: imported when a workbook is made
+    from openpyxl.cell.cell import TYPE_STRING
+
     book = Workbook()
     sheet = book.active
     sheet.title = SHEET
@@ -45,6 +45,8 @@ def write_xlsx(injects: Iterable[Inject], marking: str = "") -> bytes:
 
 def read_xlsx(exercise_id: uuid.UUID, data: bytes) -> list[Inject]:
     """Injects from the first sheet; a file that is not a workbook is one clear error."""
+    from openpyxl import load_workbook
+
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:

@@ -11,8 +11,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ioc_finder import find_iocs
-
 from rcsc.core.identity import Principal
 from rcsc.core.incidents import Observable
 from rcsc.core.intel import IndexedValue, detect
@@ -55,6 +53,8 @@ def find(uow: UnitOfWork, actor: Principal, text: str) -> list[Found]:
     if not isinstance(text, str) or len(text) > MAX_TEXT:
         raise ValidationFailed.field("text", f"must be text of at most {MAX_TEXT:,} "
                                              "characters")
+    from ioc_finder import find_iocs  # its grammars: half a second, on first use
+
     raw = find_iocs(text, included_ioc_types=list(TYPES), parse_address_from_cidr=False,
                     parse_urls_without_scheme=False)
     found: dict[IndexedValue, None] = {}

@@ -31,8 +31,6 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, Any
 
-import pyzipper
-
 from rcsc.core.attachments import MALWARE_ZIP_PASSWORD, FileDigest
 from rcsc.errors import PayloadTooLarge
 
@@ -69,6 +67,8 @@ class _Sealer:
     """A zip with one AES-256 encrypted member, written as the data arrives."""
 
     def __init__(self, handle: IO[bytes], member: str, large: bool) -> None:
+        import pyzipper  # a quarter second (its AES): imported when a file is sealed
+
         self.zip = pyzipper.AESZipFile(handle, "w", compression=pyzipper.ZIP_DEFLATED,
                                        encryption=pyzipper.WZ_AES)
         self.zip.setpassword(MALWARE_ZIP_PASSWORD.encode())

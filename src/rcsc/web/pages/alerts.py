@@ -35,7 +35,8 @@ def inbox_page(request: Request, uow: Uow, actor: PageUser, unread: bool = False
                   unread=unread, kind=kind.value if kind else "",
                   unread_count=alert_inbox.unread_count(uow, actor),
                   wants_mail=alert_inbox.wants_mail(uow, actor),
-                  mail_enabled=bool(app_state(request).settings.smtp_host))
+                  mail_enabled=bool(app_state(request).settings.smtp_host),
+                  poll_ms=int(app_state(request).settings.alerts_poll_seconds * 1000))
 
 
 @router.get("/alerts/unread.json")

@@ -1,5 +1,6 @@
 // Live update of the alerts inbox: polls the unread count and, when it grows, shows the
 // notice that new alerts are in (a link reloads the page). Without it the page still works.
+// How often: RCSC_ALERTS_POLL_SECONDS, given by the page as data-poll-ms.
 (function () {
   "use strict";
   var notice = document.getElementById("alerts-live");
@@ -15,5 +16,6 @@
       })
       .catch(function () { /* the next poll tries again */ });
   }
-  setInterval(poll, 10000);
+  var every = parseInt(notice.getAttribute("data-poll-ms"), 10) || 10000;
+  setInterval(poll, every);
 })();
