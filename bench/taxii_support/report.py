@@ -57,20 +57,23 @@ def figure_rows(args: argparse.Namespace, ours: Any, peer: Any, raw_rate: float,
     def row(op: str, what: str, limit: str = "", target: str = "", met: str = "") -> Row:
         return (op, _cell(ours, what), _cell(peer, what), limit, target, met)
 
-    half, tenfold = raw_rate / 2, 10 * peer.ingest if peer else 0.0
+    # The raw limit judged is the one issue 4 names: orjson's parse and one batched insert
+    # of the same rows RCSC stores (its table, its indexes), no checks. The narrower row of
+    # a minimal 7-column table is printed under it, with RCSC's share of it, not judged.
+    half, tenfold = table_rate / 2, 10 * peer.ingest if peer else 0.0
     ingest_target = f">= {half:,.0f}/s (half raw)" + (
         f" and >= {tenfold:,.0f}/s (10x medallion)" if peer else "")
     ingest_met = "" if ours is None else verdict(
         ours.ingest >= half and ours.ingest >= tenfold, db) + (
-        "" if ours.ingest >= half else f" ({ours.ingest / raw_rate:.0%} of raw)")
+        f" ({ours.ingest / table_rate:.0%} of raw)")
     paging_met = "" if ours is None else verdict(
         ours.paging_complete and ours.paging >= PAGING_TARGET, db)
     return [
-        row(f"POST {n:,} objects, envelopes of {env:,} ({db})", "ingest",
-            f"{raw_rate:,.0f}/s ({raw_s:.2f} s)", ingest_target, ingest_met),
-        ("  the same rows into RCSC's own table (16 columns, its indexes)",
-         "" if ours is None else f"{ours.ingest / table_rate:.0%} of it", "",
-         f"{table_rate:,.0f}/s ({table_s:.2f} s)", "(for reference)", ""),
+        row(f"POST {n:,} objects, envelopes of {env:,} ({db}); raw limit: the same rows",
+            "ingest", f"{table_rate:,.0f}/s ({table_s:.2f} s)", ingest_target, ingest_met),
+        ("  beside a minimal 7-column table (id, type, spec_version, modified, added, "
+         "marking, JSON)", "" if ours is None else f"{ours.ingest / raw_rate:.0%} of it", "",
+         f"{raw_rate:,.0f}/s ({raw_s:.2f} s)", "(for reference)", ""),
         row(f"page through all, limit={args.page:,}", "paging", "",
             f">= {PAGING_TARGET:,}/s", paging_met),
         row("peak RSS while paging", "rss", "", "flat: see --million"),
