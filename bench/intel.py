@@ -31,6 +31,7 @@ import json
 import random
 import statistics
 import sys
+import tempfile
 import time
 import uuid
 from collections.abc import Iterator
@@ -42,6 +43,8 @@ import psycopg
 from sqlalchemy import text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import intel_copies  # noqa: E402  (bench/intel_copies.py: the 10,000,000 database)
 
 from incidents import NOW, backend  # noqa: E402  (bench/incidents.py: scratch databases)
 from rcsc.accounts import bootstrap, organisations, users  # noqa: E402
@@ -147,28 +150,32 @@ def _postings(db: Database) -> int:
         return uow.intel.posting_count()
 
 
-def _batch(rng: random.Random, count: int) -> list[str]:
+def _batch(rng: random.Random, count: int, skip: tuple[int, int] = (0, 0)) -> list[str]:
+    """Half values some indicator carries (numbers 0 .. count - 1; with `skip` = (base,
+    gap), those from `base` up have `gap` added: the numbers of bench/intel_copies.py's
+    copies), half absent."""
     asked = []
     for _ in range(LOOKUP // 2):
-        _path, value = _value(rng.randrange(count))
+        n = rng.randrange(count)
+        _path, value = _value(n if n < skip[0] else n + skip[1])
         asked.append(value.replace(".", "[.]") if rng.random() < 0.2 else value)
     asked += [f"absent{n}.example" for n in range(LOOKUP - len(asked))]
     return asked
 
 
 def _lookups(db: Database, name: str, count: int, runs: int,
-             lv_analyst: Principal) -> list[Row]:
+             lv_analyst: Principal, skip: tuple[int, int] = (0, 0)) -> list[Row]:
     rows: list[Row] = []
     started = time.perf_counter()
     lists = warninglists.shipped()  # once per process, before any lookup is timed
     rows.append(("build the MISP warninglists (once per process)", name,
                  f"{time.perf_counter() - started:.1f} s", f"{len(lists)} lists", "", ""))
     rng = random.Random(7)
-    rows.append(_verdict_row(db, name, _batch(rng, count)))
+    rows.append(_verdict_row(db, name, _batch(rng, count, skip)))
     times = []
     hits = 0
     for _ in range(runs + 2):
-        asked = _batch(rng, count)
+        asked = _batch(rng, count, skip)
         started = time.perf_counter()
         with db.transaction(readonly=True) as uow:
             found = correlate.lookup(uow, lv_analyst, asked)
@@ -254,6 +261,46 @@ def run(name: str, count: int, runs: int, pg_url: str,
         return [_marked(built[0]), *lookups, *(_marked(row) for row in built[1:])]
 
 
+def run_copies(count: int, total: int, runs: int, pg_url: str, keep: Path) -> list[Row]:
+    """PostgreSQL at `total` indicators: the `count` database built through the import path
+    (built here first if `keep` does not hold it), copied, and grown by SQL copies checked
+    against the code (bench/intel_copies.py); the lookups are timed as at `count`."""
+    if not (keep / f"postgresql-{count}.json").exists():
+        run("postgresql", count, runs, pg_url, keep)
+    note = keep / f"postgresql-{total}.json"
+    base, name = f"rcsc_bench_intel_{count}", f"rcsc_bench_intel_{total}"
+    libpq = pg_url.rsplit("/", 1)[0] + f"/{name}"
+    made = []
+    if not note.exists():
+        with psycopg.connect(pg_url, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            started = time.perf_counter()
+            conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{base}"')
+            copied = time.perf_counter() - started
+        print(f"postgresql: {name} copied from {base} in {copied:.0f} s; making copies",
+              flush=True)
+        seconds = intel_copies.make_copies(libpq, count, total, skip=SHARED_BY)
+        made = [(f"set-up: {total:,} indicators = the {count:,} above + "
+                 f"{total // count - 1} copies made in SQL", "postgresql",
+                 f"{copied + seconds:.0f} s", "not timed as import",
+                 f"{intel_copies.SAMPLES} copies checked against the indexer", "")]
+        note.write_text(json.dumps({"rows": made}))
+    else:
+        made = [tuple(row) for row in json.loads(note.read_text())["rows"]]
+    db = Database(libpq, clock=FrozenClock(NOW))
+    try:
+        migrate.upgrade(db.engine)
+        _analyze(db)
+        lv_analyst = _kept_people(db)[1]
+        lookups = _lookups(db, "postgresql", total, runs, lv_analyst,
+                           skip=(count, SHARED_BY))
+        per = _index_bytes(db) / _postings(db)
+    finally:
+        db.dispose()
+    return [*made, *lookups[1:], (f"index bytes per posting ({total:,} items)", "postgresql",
+                                  f"{per:.0f} B", "", "one row per (value, item)", MISP_PAIRS)]
+
+
 def _marked(row: Row) -> Row:
     return (row[0] + " (kept: measured when built)", *row[1:])
 
@@ -307,7 +354,8 @@ def main() -> None:
     for name in args.backends.split(","):
         rows += run(name, args.count, args.runs, args.pg_url, args.keep)
     if args.pg_count:
-        rows += run("postgresql", args.pg_count, args.runs, args.pg_url, args.keep)
+        rows += run_copies(args.count, args.pg_count, args.runs, args.pg_url,
+                           args.keep or Path(tempfile.mkdtemp(prefix="bench-intel-")))
     head = ("operation", "backend", "ours", "rate / p99", "limit / note", "peer figure")
     widths = [max(len(r[i]) for r in [head, *rows]) for i in range(len(head))]
     for row in [head, tuple("-" * w for w in widths), *rows]:
