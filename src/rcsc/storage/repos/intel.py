@@ -73,11 +73,12 @@ def any_of(session: Session, column: Any, items: Sequence[Any],
 
 
 def key_in(session: Session, column: Any, keys: Sequence[bytes]) -> ColumnElement[bool]:
-    """`column IN keys` for index keys (KEY_BYTES each), bound as ONE parameter. On
-    PostgreSQL an array of hex text, decoded in SQL: psycopg dumps a bytea array escaping
-    byte by byte (13 ms for 1,000 keys here, hex text 6.6 ms). On SQLite the keys joined in
-    one blob, cut in SQL (SQLite 3.40 has no unhex): an expanding IN of 1,000 parameters
-    cost SQLAlchemy ~1.5 ms a query to render and bind."""
+    """`column IN keys` for index keys (KEY_BYTES each), bound as ONE parameter. On SQLite
+    the keys joined in one blob, cut in SQL (SQLite 3.40 has no unhex): an expanding IN of
+    1,000 parameters cost SQLAlchemy ~1.5 ms a query to render and bind. On PostgreSQL the
+    keys go as one text of comma-separated hex, split and decoded in SQL: psycopg dumps a
+    bytea array escaping byte by byte (13 ms for 1,000 keys here), an array of hex text
+    element by element (2.2 ms), one text 0.3 ms."""
     if session.get_bind().dialect.name != "postgresql":
         assert all(len(key) == KEY_BYTES for key in keys), "index keys are fixed-width"
         blob = bindparam(None, b"".join(keys), type_=RawKey(KEY_BYTES))
@@ -85,8 +86,19 @@ def key_in(session: Session, column: Any, keys: Sequence[bytes]) -> ColumnElemen
         at = at.union_all(select(at.c.at + KEY_BYTES)
                           .where(at.c.at + KEY_BYTES <= func.length(blob)))
         return column.in_(select(func.substr(blob, at.c.at, KEY_BYTES)))  # type: ignore[no-any-return]
-    hexes = bindparam(None, [k.hex() for k in keys], type_=postgresql.ARRAY(String))
-    return column.in_(select(func.decode(func.unnest(hexes), "hex")))  # type: ignore[no-any-return]
+    hexes = bindparam(None, ",".join(k.hex() for k in keys), type_=String)
+    return column.in_(select(  # type: ignore[no-any-return]
+        func.decode(func.unnest(func.string_to_array(hexes, ",")), "hex")))
+
+
+def text_in(session: Session, column: Any, texts: Sequence[str]) -> ColumnElement[bool]:
+    """`column IN texts`. On PostgreSQL the texts joined by commas in ONE text parameter,
+    split in SQL, when none holds a comma (STIX ids never do): psycopg dumps an array
+    element by element in Python (2.2 ms for 1,000 here, the joined text 0.3 ms)."""
+    if session.get_bind().dialect.name == "postgresql" and not any("," in t for t in texts):
+        joined = bindparam(None, ",".join(texts), type_=String)
+        return column.in_(select(func.unnest(func.string_to_array(joined, ","))))  # type: ignore[no-any-return]
+    return any_of(session, column, texts)
 
 
 @lru_cache(maxsize=256)

@@ -13,7 +13,7 @@ from rcsc.core.observables import ObservableType
 from rcsc.core.tlp import Tlp
 from rcsc.core.verdicts import Sighting, SightingKind
 from rcsc.sharing import Viewer
-from rcsc.storage.repos.intel import any_of, key_in
+from rcsc.storage.repos.intel import key_in, text_in
 from rcsc.storage.sharing_sql import Recipients, visible_clause
 from rcsc.storage.verdict_tables import SightingRecipientRow, SightingRow
 
@@ -60,7 +60,7 @@ class SightingRepo:
             if keys[start:start + IN_CHUNK]:
                 terms.append(key_in(self.s, S.value_key, keys[start:start + IN_CHUNK]))
             if stix_ids[start:start + IN_CHUNK]:
-                terms.append(any_of(self.s, S.stix_id, stix_ids[start:start + IN_CHUNK]))
+                terms.append(text_in(self.s, S.stix_id, stix_ids[start:start + IN_CHUNK]))
             found += self._rows(viewer, or_(*terms), limit - len(found))
         return found
 
