@@ -108,7 +108,9 @@ def _correlate(uow: UnitOfWork, actor: Principal, values: list[IndexedValue],
     hot = [v for v in values if spread.get(v.key, 0) > limit]
     skip = set(hot) if expand_benign else set(hot) | set(flagged)
     cool = [v for v in values if v not in skip]
-    matches = uow.intel.matches(viewer_for(uow, actor), cool, MAX_MATCHES) if cool else []
+    # `spread` counted the postings of every key: one with none need not be looked up
+    matches = uow.intel.matches(viewer_for(uow, actor), cool, MAX_MATCHES,
+                                present=spread.keys()) if cool else []
     kept = [m for m in matches if m.obj.stix_id not in exclude
             and (m.obj.source_key or "") not in exclude
             and spread.get(m.found.key, 0) <= limit]
