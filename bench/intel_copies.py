@@ -54,8 +54,15 @@ def _span(m: str) -> str:
             f"8, '0'), 'hex') END")
 
 
+# The base object `o` (number N) and its copy's number M; which base objects a statement
+# copies (a bench indicator of the first `count`, in one primary-key chunk).
+N = _n("o")
+M = f"({N} + %(offset)s)"
+BASE = f"o.stix_id LIKE '{BASE_ID}%%' AND {N} < %(count)s AND o.pk >= %(lo)s AND o.pk < %(hi)s"
+
+
 def _objects_sql() -> str:
-    n, m = _n("o"), f"({_n('o')} + %(offset)s)"
+    n, m = N, M
     # this module's own fragments; the numbers are bound
     return f"""
 INSERT INTO stix_objects (collection_id, stix_id, type, spec_version, version, is_latest,
@@ -67,8 +74,7 @@ SELECT o.collection_id, {_new_id(m)}, o.type, o.spec_version, o.version, o.is_la
                        ' = ''' || {_value(n)} || '''', ' = ''' || {_value(m)} || ''''), 'UTF8'),
     o.tlp, o.owner_org_id, o.context_tlp, o.author_id, o.origin, o.received_from, o.source_key
 FROM stix_objects o
-WHERE o.stix_id LIKE '{BASE_ID}%%' AND {n} < %(count)s
-    AND o.pk >= %(lo)s AND o.pk < %(hi)s
+WHERE {BASE}
 ORDER BY o.pk"""  # noqa: S608
 
 
@@ -79,7 +85,7 @@ def _mapped(m: str) -> str:
 
 
 def _postings_sql() -> str:
-    n, m = _n("o"), f"({_n('o')} + %(offset)s)"
+    m = M
     # this module's own fragments; the numbers are bound
     return f"""
 INSERT INTO intel_postings (object_pk, kind, value, value_key, ip_lo, ip_hi, is_range)
@@ -87,21 +93,17 @@ SELECT c.pk, p.kind, {_value(m)},
     substring(sha256(convert_to(p.kind || chr(31) || {_value(m)}, 'UTF8')) from 1 for 16),
     {_span(m)}, {_span(m)}, false
 FROM intel_postings p JOIN stix_objects o ON o.pk = p.object_pk {_mapped(m)}
-WHERE p.object_pk >= %(lo)s AND p.object_pk < %(hi)s
-    AND o.stix_id LIKE '{BASE_ID}%%' AND {n} < %(count)s
-    AND o.pk >= %(lo)s AND o.pk < %(hi)s"""  # noqa: S608
+WHERE p.object_pk >= %(lo)s AND p.object_pk < %(hi)s AND {BASE}"""  # noqa: S608
 
 
 def _recipients_sql() -> str:
-    n, m = _n("o"), f"({_n('o')} + %(offset)s)"
+    m = M
     # this module's own fragments; the numbers are bound
     return f"""
 INSERT INTO stix_object_recipients (object_pk, kind, ref_id)
 SELECT c.pk, r.kind, r.ref_id
 FROM stix_object_recipients r JOIN stix_objects o ON o.pk = r.object_pk {_mapped(m)}
-WHERE r.object_pk >= %(lo)s AND r.object_pk < %(hi)s
-    AND o.stix_id LIKE '{BASE_ID}%%' AND {n} < %(count)s
-    AND o.pk >= %(lo)s AND o.pk < %(hi)s"""  # noqa: S608
+WHERE r.object_pk >= %(lo)s AND r.object_pk < %(hi)s AND {BASE}"""  # noqa: S608
 
 
 def make_copies(url: str, count: int, total: int, skip: int = 0,

@@ -14,8 +14,9 @@ import pytest
 from tests.conftest import IN_CI, PG_URL, _pg_reachable
 
 
-def scratch_database(label: str) -> Iterator[str]:
-    """Yield the URL of a new, empty database (not migrated); drop it afterwards."""
+def scratch_database(label: str, template: str | None = None) -> Iterator[str]:
+    """Yield the URL of a new database, empty (not migrated) or a copy of `template`; drop
+    it afterwards."""
     problem = _pg_reachable()
     if problem:
         if IN_CI:
@@ -23,7 +24,8 @@ def scratch_database(label: str) -> Iterator[str]:
         pytest.skip("PostgreSQL is not reachable (set CI=true to make this a failure)")
     name = f"rcsc_{label}_{uuid.uuid4().hex[:12]}"
     with psycopg.connect(PG_URL, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
+        copy = f' TEMPLATE "{template}"' if template else ""
+        conn.execute(f'CREATE DATABASE "{name}"{copy}')
     try:
         yield PG_URL.rsplit("/", 1)[0] + f"/{name}"
     finally:

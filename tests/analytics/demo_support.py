@@ -26,6 +26,7 @@ from rcsc.core.clock import FrozenClock
 from rcsc.intel import index
 from rcsc.storage import Database, migrate
 from tests.conftest import BACKENDS, PG_URL
+from tests.pg_scratch import scratch_database
 
 DEMO_WEEK = "2026-W48"
 LOADED_AT = datetime.fromisoformat("2026-11-30T06:00:00+00:00")  # Monday of 2026-W49
@@ -122,14 +123,7 @@ def demo_db_url(request: pytest.FixtureRequest, tmp_path: Path,
     if base is None:
         pytest.skip("PostgreSQL is not reachable (set CI=true to make this a failure)")
     template, _demo = demo_templates.template("postgresql", base)
-    name = f"rcsc_demo_copy_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(PG_URL, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
-    try:
-        yield base.rsplit("/", 1)[0] + f"/{name}"
-    finally:
-        with psycopg.connect(PG_URL, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    yield from scratch_database("demo_copy", template=template)
 
 
 @pytest.fixture
